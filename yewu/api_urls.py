@@ -1,0 +1,34 @@
+"""The REST API: each app contributes its viewsets to one router."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from yewu.core.api.errors import json_404
+from yewu.core.api.views import EventViewSet, MeView, NotificationViewSet
+from yewu.org.api.views import (
+    DelegationViewSet,
+    DepartmentViewSet,
+    EmployeeViewSet,
+    PositionViewSet,
+    TeamViewSet,
+)
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("org/departments", DepartmentViewSet, basename="department")
+router.register("org/positions", PositionViewSet, basename="position")
+router.register("org/groups", TeamViewSet, basename="team")
+router.register("org/employees", EmployeeViewSet, basename="employee")
+router.register("org/delegations", DelegationViewSet, basename="delegation")
+router.register("core/events", EventViewSet, basename="event")
+router.register("core/notifications", NotificationViewSet, basename="notification")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("me/", MeView.as_view(), name="api-me"),
+    *router.urls,
+]
+# Anything else under /api/ answers a JSON 404 with a code, never an HTML page.
+urlpatterns.append(path("<path:rest>", json_404))

@@ -1,0 +1,38 @@
+"""Readable names for audit activity codes; apps add theirs in AppConfig.ready()."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+_labels: dict[str, Any] = {
+    "attachment.added": _("Attachment added"),
+    "comment.added": _("Comment added"),
+    "department.created": _("Department created"),
+    "department.changed": _("Department changed"),
+    "department.deactivated": _("Department deactivated"),
+    "position.created": _("Position created"),
+    "position.changed": _("Position changed"),
+    "team.created": _("Group created"),
+    "team.changed": _("Group changed"),
+    "employee.hired": _("Employee added"),
+    "employee.changed": _("Employee changed"),
+    "employee.resigned": _("Employee resigned"),
+    "employee.part_time_added": _("Part-time position added"),
+    "employee.part_time_removed": _("Part-time position removed"),
+    "delegation.created": _("Delegation created"),
+    "delegation.cancelled": _("Delegation cancelled"),
+    "role.granted": _("Role permission granted"),
+    "role.changed": _("Role permission changed"),
+    "role.revoked": _("Role permission revoked"),
+}
+
+
+def register_labels(labels: dict[str, Any]) -> None:
+    _labels.update(labels)
+
+
+def label_for(activity: str) -> str:
+    label = _labels.get(activity)
+    return str(label) if label is not None else activity

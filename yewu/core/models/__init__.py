@@ -1,0 +1,16 @@
+from yewu.core.models.audit import CaseHead, Event, Seal
+from yewu.core.models.collab import Attachment, Comment, Notification
+from yewu.core.models.numbering import NumberSequence
+from yewu.core.models.security import Grant, LoginFailure
+
+__all__ = [
+    "Attachment",
+    "CaseHead",
+    "Comment",
+    "Event",
+    "Grant",
+    "LoginFailure",
+    "Notification",
+    "NumberSequence",
+    "Seal",
+]

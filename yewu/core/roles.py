@@ -1,0 +1,75 @@
+"""Default roles shipped with Yewu: each grants model actions with a data scope. Idempotent."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from yewu.core.models import Grant
+from yewu.core.scopes import Scope
+
+A, S, D, OWN = Scope.ALL, Scope.SUBTREE, Scope.DEPARTMENT, Scope.OWN
+
+# role key -> (name, {"app.codename": scope})
+DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
+    "staff": (
+        _("Staff"),
+        {
+            "org.view_department": A, "org.view_position": A, "org.view_team": A,
+            "org.view_employee": D, "org.view_parttimeposition": D,
+            "org.view_delegation": OWN, "org.add_delegation": OWN, "org.change_delegation": OWN,
+        },
+    ),
+    "manager": (
+        _("Department manager"),
+        {
+            "org.view_employee": S, "org.change_employee": S, "org.view_parttimeposition": S,
+            "org.add_team": S, "org.change_team": S,
+            "org.view_delegation": S, "org.add_delegation": S, "org.change_delegation": S,
+        },
+    ),
+    "hr": (
+        _("HR administrator"),
+        {
+            f"org.{action}_{model}": A
+            for model in ("department", "position", "team", "employee", "parttimeposition", "delegation")
+            for action in ("view", "add", "change", "delete")
+        },
+    ),
+    "executive": (
+        _("Executive"),
+        {
+            "org.view_department": A, "org.view_position": A, "org.view_team": A,
+            "org.view_employee": A, "org.view_parttimeposition": A, "org.view_delegation": A,
+        },
+    ),
+    "auditor": (
+        _("Auditor"),
+        {
+            "core.view_event": A, "org.view_department": A, "org.view_position": A, "org.view_team": A,
+            "org.view_employee": A, "org.view_parttimeposition": A, "org.view_delegation": A,
+        },
+    ),
+}
+
+ROLE_NAMES = {
+    "staff": "员工", "manager": "部门经理", "hr": "人事管理员", "executive": "公司领导", "auditor": "审计员",
+}
+
+
+@transaction.atomic
+def ensure_default_roles() -> dict[str, Group]:
+    """Create or top up the default roles (never removes grants an administrator added)."""
+    roles: dict[str, Group] = {}
+    perms = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type")
+    }
+    for key, (_label, grants) in DEFAULT_ROLES.items():
+        group, _created = Group.objects.get_or_create(name=ROLE_NAMES[key])
+        for perm_name, scope in grants.items():
+            perm = perms[perm_name]
+            Grant.objects.update_or_create(role=group, permission=perm, defaults={"scope": scope})
+        roles[key] = group
+    return roles

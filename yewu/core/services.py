@@ -1,0 +1,137 @@
+"""Shared services every module uses: numbering, attachments, comments, notifications."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from yewu.core import permissions
+from yewu.core.audit import record_event
+from yewu.core.errors import CoreError, DomainError
+from yewu.core.models import Attachment, Comment, Notification, NumberSequence
+
+MENTION_RE = re.compile(r"@([\w.\-]+)", re.UNICODE)
+
+
+def next_number(doc_type: str, *, prefix: str | None = None, width: int = 6, year: int | None = None) -> str:
+    """The next human-readable number, e.g. PR-2026-000123: gap-free per type and year.
+
+    Runs inside the caller's transaction: if that rolls back, the number is not used up.
+    """
+    year = year or timezone.localdate().year
+    with transaction.atomic():
+        NumberSequence.objects.bulk_create(
+            [NumberSequence(doc_type=doc_type, year=year)], ignore_conflicts=True
+        )
+        seq = NumberSequence.objects.select_for_update().get(doc_type=doc_type, year=year)
+        seq.last_value += 1
+        NumberSequence.objects.filter(pk=seq.pk).update(last_value=seq.last_value)
+    return f"{prefix or doc_type}-{year}-{seq.last_value:0{width}d}"
+
+
+def add_attachment(record: models.Model, upload: Any, *, actor: Any) -> Attachment:
+    """Attach an uploaded file to a record, within the size and type limits."""
+    permissions.require(actor, "change", record)
+    name = str(getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:255]
+    size = int(getattr(upload, "size", 0) or 0)
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    allowed = [e.lower() for e in settings.YEWU_ATTACHMENT_EXTENSIONS]
+    limit = settings.YEWU_ATTACHMENT_MAX_BYTES
+    if size <= 0:
+        raise DomainError(CoreError.ATTACHMENT_EMPTY, name=name)
+    if size > limit:
+        raise DomainError(
+            CoreError.ATTACHMENT_TOO_LARGE, name=name, size=filesizeformat(size), limit=filesizeformat(limit)
+        )
+    if ext not in allowed:
+        raise DomainError(CoreError.ATTACHMENT_TYPE, ext=ext or "?", allowed=", ".join(allowed))
+    with transaction.atomic():
+        attachment = Attachment(
+            content_type=ContentType.objects.get_for_model(record),
+            object_id=str(record.pk),
+            name=name,
+            size=size,
+            mime_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+            uploaded_by=actor,
+        )
+        attachment.file.save(name, upload, save=False)
+        attachment.save()
+        record_event(record, "attachment.added", actor=actor, data={"attachment": attachment.pk, "name": name, "size": size})
+    return attachment
+
+
+def add_comment(record: models.Model, body: str, *, actor: Any) -> Comment:
+    """Comment on a record that the actor can see; @username mentions notify those users."""
+    permissions.require(actor, "view", record)
+    body = (body or "").strip()
+    if not body:
+        raise DomainError(CoreError.COMMENT_EMPTY)
+    usernames = set(MENTION_RE.findall(body))
+    User = get_user_model()
+    mentioned = list(User.objects.filter(username__in=usernames, is_active=True).exclude(pk=actor.pk))
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            content_type=ContentType.objects.get_for_model(record),
+            object_id=str(record.pk),
+            author=actor,
+            body=body,
+        )
+        comment.mentions.set(mentioned)
+        record_event(
+            record, "comment.added", actor=actor,
+            data={"comment": comment.pk, "mentions": [u.username for u in mentioned]},
+        )
+        url = record.get_absolute_url() if hasattr(record, "get_absolute_url") else ""
+        # Only people who can see the record are told about it.
+        visible = [u for u in mentioned if permissions.can(u, "view", record)]
+        notify(
+            visible,
+            title=str(_mention_title(actor, record)),
+            body=body[:500],
+            url=url,
+        )
+    return comment
+
+
+def _mention_title(actor: Any, record: models.Model) -> str:
+    from django.utils.translation import gettext
+
+    return gettext("%(name)s mentioned you on %(record)s") % {
+        "name": actor.get_full_name() or actor.get_username(),
+        "record": str(record),
+    }
+
+
+def notify(
+    recipients: Iterable[Any], *, title: str, body: str = "", url: str = "", email: bool = True
+) -> list[Notification]:
+    """In-app notifications now; e-mail and IM copies after commit, by the background worker."""
+    rows = [
+        Notification(recipient=r, title=title[:200], body=body, url=url)
+        for r in {r.pk: r for r in recipients}.values()
+    ]
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created if n.pk]
+    if ids:
+        from yewu.core.tasks import deliver_notifications
+
+        transaction.on_commit(lambda: deliver_notifications.enqueue(ids, email))
+    return created
+
+
+def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())

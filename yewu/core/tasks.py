@@ -1,0 +1,63 @@
+"""Background tasks of the core: notification delivery and audit sealing."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import timezone
+from django_tasks import task
+
+from yewu.core.models import Notification
+
+log = logging.getLogger(__name__)
+
+
+def webhook_payload(kind: str, title: str, body: str, url: str) -> dict:
+    """Message body for DingTalk, Feishu or WeCom style group robots."""
+    text = f"{title}\n{body}\n{url}".strip()
+    if kind == "feishu":
+        return {"msg_type": "text", "content": {"text": text}}
+    if kind == "wecom":
+        return {"msgtype": "text", "text": {"content": text}}
+    return {"msgtype": "text", "text": {"content": text}}
+
+
+def post_webhook(url: str, payload: dict, timeout: float = 5.0) -> None:
+    req = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (configured by the admin)
+        resp.read()
+
+
+@task()
+def deliver_notifications(ids: list[int], email: bool = True) -> int:
+    """Send the e-mail and IM copies of notifications; each is sent at most once."""
+    sent = 0
+    for n in Notification.objects.filter(pk__in=ids).select_related("recipient"):
+        if email and n.emailed_at is None and n.recipient.email:
+            send_mail(n.title, f"{n.body}\n\n{n.url}".strip(), None, [n.recipient.email], fail_silently=True)
+            Notification.objects.filter(pk=n.pk).update(emailed_at=timezone.now())
+            sent += 1
+        if settings.YEWU_IM_WEBHOOK_URL and n.pushed_at is None:
+            try:
+                post_webhook(
+                    settings.YEWU_IM_WEBHOOK_URL,
+                    webhook_payload(settings.YEWU_IM_WEBHOOK_KIND, n.title, n.body, n.url),
+                )
+                Notification.objects.filter(pk=n.pk).update(pushed_at=timezone.now())
+            except OSError as exc:
+                log.warning("IM webhook failed for notification %s: %s", n.pk, exc)
+    return sent
+
+
+@task()
+def seal_audit_events() -> int:
+    from yewu.core.audit import seal_events
+
+    seal = seal_events()
+    return seal.count if seal else 0

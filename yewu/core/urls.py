@@ -1,0 +1,23 @@
+from django.urls import path
+
+from yewu.core.views import auth, pages
+
+app_name = "core"
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("accounts/login/", auth.login_view, name="login"),
+    path("accounts/logout/", auth.logout_view, name="logout"),
+    path("accounts/verify/", auth.verify_otp_view, name="verify_otp"),
+    path("accounts/profile/", pages.profile, name="profile"),
+    path("accounts/totp/", auth.totp_setup_view, name="totp_setup"),
+    path("accounts/totp/disable/", auth.totp_disable_view, name="totp_disable"),
+    path("search/", pages.search, name="search"),
+    path("notifications/", pages.notifications, name="notifications"),
+    path("notifications/read/", pages.notifications_read, name="notifications_read"),
+    path("records/<int:ct_id>/<str:object_id>/comments/", pages.comment_add, name="comment_add"),
+    path("records/<int:ct_id>/<str:object_id>/attachments/", pages.attachment_add, name="attachment_add"),
+    path("attachments/<int:pk>/", pages.attachment_download, name="attachment_download"),
+    path("audit/events.xes", pages.events_xes, name="events_xes"),
+    path("healthz", pages.healthz, name="healthz"),
+]
