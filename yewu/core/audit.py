@@ -75,10 +75,14 @@ def record_event(
     default_role, default_dept = _actor_defaults(on_behalf_of or actor)
     dept_id = getattr(department, "pk", department) if department is not None else default_dept
     with transaction.atomic():
-        CaseHead.objects.bulk_create(
-            [CaseHead(case_type=case_type, case_id=case_id)], ignore_conflicts=True
-        )
-        head = CaseHead.objects.select_for_update().get(case_type=case_type, case_id=case_id)
+        heads = CaseHead.objects.select_for_update().filter(case_type=case_type, case_id=case_id)
+        head = next(iter(heads), None)
+        if head is None:
+            # First event of the case; a concurrent first writer is absorbed by the unique key.
+            CaseHead.objects.bulk_create(
+                [CaseHead(case_type=case_type, case_id=case_id)], ignore_conflicts=True
+            )
+            head = heads.get()
         now = at or timezone.now()
         event = Event(
             case_type=case_type,

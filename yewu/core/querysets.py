@@ -43,8 +43,8 @@ def any_of(qs: list[Q]) -> Q | None:
     return reduce(or_, qs) if qs else None
 
 
-class ScopedModel(models.Model):
-    """Base for records that belong to someone and to a department.
+class ScopeMixin:
+    """How a model's rows map to data scopes.
 
     `scope_owner_field` is the lookup to the owning user (None when records have no owner);
     `scope_department_field` the lookup to the owning department ("self" for Department itself,
@@ -53,11 +53,6 @@ class ScopedModel(models.Model):
 
     scope_owner_field: str | None = None
     scope_department_field: str | None = None
-
-    objects = RestrictedQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
 
     @classmethod
     def scope_filter(cls, scope: str, user: Any, departments: list[Any]) -> Q | None:
@@ -80,3 +75,12 @@ class ScopedModel(models.Model):
         else:
             dq = any_of([Q(**{path_lookup: d.path}) for d in departments])
         return dq | own_q if own_q is not None else dq
+
+
+class ScopedModel(ScopeMixin, models.Model):
+    """Base for business records that belong to someone and to a department."""
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

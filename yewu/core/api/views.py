@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yewu.core import services
+from yewu.core.api.base import ReadOnlyScopedViewSet
 from yewu.core.models import Event, Notification
-from yewu.core.permissions import can_model
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -27,18 +27,14 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
 
-class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Audit events: readable by auditors (a grant to view audit events, company-wide)."""
+class EventViewSet(ReadOnlyScopedViewSet):
+    """Audit events within the user's data scope (auditors: company-wide)."""
 
     serializer_class = EventSerializer
     queryset = Event.objects.all()
-    filterset_fields = ["case_type", "case_id", "activity", "process_instance"]
+    select_related = ("actor", "on_behalf_of")
+    filterset_fields = ["case_type", "case_id", "activity", "process_instance", "actor", "department"]
     ordering_fields = ["id", "timestamp"]
-
-    def get_queryset(self):
-        if not can_model(self.request.user, "view", Event):
-            return Event.objects.none()
-        return Event.objects.select_related("actor", "on_behalf_of").order_by("id")
 
 
 class NotificationSerializer(serializers.ModelSerializer):

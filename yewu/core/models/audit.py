@@ -12,9 +12,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yewu.core.errors import CoreError, DomainError
+from yewu.core.querysets import RestrictedQuerySet, ScopeMixin
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(RestrictedQuerySet):
     def update(self, **kwargs):  # noqa: ARG002
         raise DomainError(CoreError.APPEND_ONLY)
 
@@ -26,9 +27,10 @@ def canonical_json(value: object) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-class Event(models.Model):
+class Event(ScopeMixin, models.Model):
     """One state change of a business record (the case) or of its process instance.
 
+    Visible by data scope like any record: the acting user's own events, their department's, ...
     Written only by service functions. `seq` numbers the events of one case; each event's hash
     covers its content and the previous event's hash, so altering or removing a row breaks the chain.
     `prev_activity` and `wait_seconds` are known at write time and make bottleneck analysis an aggregate.
@@ -59,6 +61,9 @@ class Event(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
+    scope_owner_field = "actor"
+    scope_department_field = "department"
+
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
@@ -84,6 +89,12 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise DomainError(CoreError.APPEND_ONLY)
+
+    @property
+    def activity_label(self) -> str:
+        from yewu.core.activities import label_for
+
+        return label_for(self.activity)
 
     @property
     def payload(self) -> dict:

@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from yewu.core.testing.factories import DepartmentFactory, EmployeeFactory, PositionFactory, UserFactory
+from yewu.core.testing.factories import (
+    DepartmentFactory,
+    EmployeeFactory,
+    PositionFactory,
+    UserFactory,
+)
 from yewu.org.models import Department, Employee, Position
 
 

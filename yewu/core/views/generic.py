@@ -92,6 +92,11 @@ class ObjectListView(ScopedMixin, TemplateView):
         fs = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
         return fs, (fs.qs if fs.is_bound and fs.is_valid() else qs if not fs.is_bound else qs.none())
 
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request"):
+            return ["core/partials/object_table.html"]  # htmx: filter or page change swaps the table only
+        return [self.template_name]
+
     def get(self, request, *args, **kwargs):
         fmt = request.GET.get("export")
         if fmt in ("xlsx", "csv"):

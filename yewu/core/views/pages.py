@@ -128,7 +128,7 @@ def events_xes(request):
     """Export audit events as XES for process-mining tools (auditors only)."""
     if not permissions.can_model(request.user, "view", Event):
         raise Http404
-    qs = Event.objects.all()
+    qs = Event.objects.restrict(request.user, "view")
     case_type = request.GET.get("case_type")
     if case_type:
         qs = qs.filter(case_type=case_type)
