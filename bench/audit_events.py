@@ -67,7 +67,7 @@ def main() -> None:
     t_chain = time.perf_counter() - t0
     now = datetime.datetime.now(datetime.UTC)
     rows = [
-        ("bench.raw", str(i % 200), "", i + 1, ACTIVITIES[i % 6], "", now, '{"i":%d}' % i, "", GENESIS, GENESIS)
+        ("bench.raw", str(i % 200), "", i + 1, ACTIVITIES[i % 6], "", now, json.dumps({"i": i}), "", GENESIS, GENESIS)
         for i in range(writes)
     ]
     t0 = time.perf_counter()
