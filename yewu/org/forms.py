@@ -56,6 +56,16 @@ class EmployeeForm(ScopedModelForm):
         self.fields["supervisor"].queryset = self.fields["supervisor"].queryset.filter(status="active")
 
 
+class PartTimePositionForm(forms.Form):
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
+    position = forms.ModelChoiceField(label=_("Position"), queryset=Position.objects.none())
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.restrict(user, "view").filter(is_active=True)
+        self.fields["position"].queryset = Position.objects.restrict(user, "view")
+
+
 class DelegationForm(ScopedModelForm):
     process_keys = forms.CharField(
         label=_("Processes"), required=False,

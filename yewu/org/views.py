@@ -13,7 +13,7 @@ from yewu.core.views.generic import (
     ObjectListView,
 )
 from yewu.org import filters, forms, resolvers, services
-from yewu.org.models import Delegation, Department, Employee, Position, Team
+from yewu.org.models import Delegation, Department, Employee, PartTimePosition, Position, Team
 from yewu.org.models.employees import EmployeeStatus
 
 
@@ -113,6 +113,16 @@ class PositionListView(ObjectListView):
 class PositionDetailView(ObjectDetailView):
     model = Position
     template_name = "org/position_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        holders = resolvers.holders(ctx["object"])
+        visible = set(
+            Employee.objects.restrict(self.request.user, "view")
+            .filter(pk__in=[e.pk for e in holders]).values_list("pk", flat=True)
+        )
+        ctx["holders"] = [e for e in holders if e.pk in visible]
+        return ctx
     fields = [
         Column("code", _("Code")),
         Column("rank", _("Rank")),
@@ -203,6 +213,7 @@ class EmployeeDetailView(ObjectDetailView):
         ctx = super().get_context_data(**kwargs)
         emp = ctx["object"]
         ctx["part_time"] = emp.part_time_positions.select_related("department", "position")
+        ctx["part_time_form"] = forms.PartTimePositionForm(user=self.request.user)
         ctx["chain"] = resolvers.supervisor_chain(emp)
         ctx["delegations"] = Delegation.objects.restrict(self.request.user, "view").filter(
             Q(principal=emp) | Q(delegate=emp)
@@ -221,6 +232,34 @@ class EmployeeEditView(ObjectEditView):
         return services.save_employee(
             self.object, data, actor=self.request.user, username=username, password=password
         )
+
+
+class EmployeePartTimeAddView(ObjectActionView):
+    """Add a part-time position from the employee page."""
+
+    model = Employee
+
+    def perform(self, obj):
+        form = forms.PartTimePositionForm(self.request.POST, user=self.request.user)
+        if not form.is_valid():
+            from django.contrib import messages
+
+            messages.error(self.request, _("Choose a department and a position."))
+            return
+        services.add_part_time_position(
+            obj, form.cleaned_data["department"], form.cleaned_data["position"], actor=self.request.user
+        )
+
+
+class EmployeePartTimeRemoveView(ObjectActionView):
+    model = PartTimePosition
+    action = "view"
+
+    def perform(self, obj):
+        services.remove_part_time_position(obj, actor=self.request.user)
+
+    def success_url(self, obj) -> str:
+        return obj.employee.get_absolute_url()
 
 
 class EmployeeResignView(ObjectActionView):

@@ -253,7 +253,10 @@ class ObjectActionView(ScopedMixin, View):
             self.perform(obj)
         except DomainError as exc:
             messages.error(request, exc.message)
-        return redirect(obj.get_absolute_url())
+        return redirect(self.success_url(obj))
+
+    def success_url(self, obj) -> str:
+        return obj.get_absolute_url()
 
 
 def format_date(value) -> str:
