@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 
 import factory
 from django.contrib.auth import get_user_model
@@ -13,20 +14,26 @@ from yewu.core.scopes import Scope
 from yewu.org.models import Delegation, Department, Employee, PartTimePosition, Position, Team
 
 
+TEST_PASSWORD = "pw-Test-2026"
+
+
+@functools.cache
+def _password_hash() -> str:
+    """Hash the test password once (argon2 is deliberately slow), reuse it for every test user."""
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(TEST_PASSWORD)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
         skip_postgeneration_save = True
 
-    @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
-        if create:
-            obj.save()
-
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.cn")
-    password = factory.PostGenerationMethodCall("set_password", "pw-Test-2026")
+    password = factory.LazyFunction(lambda: _password_hash())
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
