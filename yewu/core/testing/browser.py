@@ -84,10 +84,30 @@ def demo(transactional_db, settings):
 
 
 @pytest.fixture
-def browser(live_server, demo):
-    """A headless Chromium against the live server; fails the test on broken assets or JS errors."""
+def static_files(settings):
+    """Make sure the live server can find yewu/static/ (the shell's CSS, JS and icons).
+
+    When the settings already let the staticfiles finders see it (STATICFILES_DIRS), this changes
+    nothing; otherwise it adds the folder so the journeys can still exercise the UI, while
+    test_static_files_found (no browser needed) fails and points at the missing setting.
+    """
+    from django.contrib.staticfiles import finders
+
+    if finders.find("yewu/yewu.css") is None:
+        settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, Path(settings.BASE_DIR) / "static"]
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    """Debian's Chromium; the journeys skip (before any set-up) when it is not installed."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def browser(chromium_path, live_server, demo, static_files):
+    """A headless Chromium against the live server; fails the test on broken assets or JS errors."""
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)
@@ -95,7 +115,7 @@ def browser(live_server, demo):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     pw = sync_playwright().start()
     try:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        chromium = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         session = Browser(base_url=live_server.url, _browser=chromium)
         try:
             yield session
