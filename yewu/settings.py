@@ -139,6 +139,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env_path("YEWU_STATIC_ROOT", DATA_DIR / "static")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env_path("YEWU_MEDIA_ROOT", DATA_DIR / "media")
