@@ -16,7 +16,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-section() { printf '\n\033[1m===== %s =====\033[0m\n' "$*"; }
+CURRENT="start"
+section() { CURRENT="$*"; printf '\n\033[1m===== %s =====\033[0m\n' "$*"; }
+trap 'echo "test.sh: FAILED at: $CURRENT" >&2' ERR
 die() { printf 'test.sh: %s\n' "$*" >&2; exit 1; }
 
 apt_install() {
@@ -83,6 +85,7 @@ fi
 DATA_DIR="$(mktemp -d)"
 trap 'rm -rf "$DATA_DIR"' EXIT
 export YEWU_DATA_DIR="$DATA_DIR"
+mkdir -p "$DATA_DIR/static"  # STATIC_ROOT, so WhiteNoise does not warn in every test
 export DJANGO_SETTINGS_MODULE=yewu.settings
 PY=.venv/bin/python
 
