@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 urlpatterns = [
@@ -8,6 +9,7 @@ urlpatterns = [
     path("org/", include("yewu.org.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/login/", RedirectView.as_view(pattern_name="core:login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/", include("yewu.api_urls")),
 ]

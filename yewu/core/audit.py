@@ -192,12 +192,13 @@ def verify_events() -> VerifyReport:
             )
 
     last_seq = 0
+    prev_ts = None
     for ev in qs.iterator(chunk_size=5000):
         key = (ev.case_type, ev.case_id)
         if key != current:
             if current is not None:
                 close_case(current, last_seq, prev_hash)
-            current, prev_hash, expected_seq = key, GENESIS, 1
+            current, prev_hash, expected_seq, prev_ts = key, GENESIS, 1, None
             seen_cases.add(key)
             report.cases += 1
         report.events += 1
@@ -209,7 +210,10 @@ def verify_events() -> VerifyReport:
             report.problems.append(f"event id {ev.pk} (case {key[0]}:{key[1]} seq {ev.seq}): link to previous event broken")
         if ev.compute_hash() != ev.hash:
             report.problems.append(f"event id {ev.pk} (case {key[0]}:{key[1]} seq {ev.seq}): content altered")
-        prev_hash, expected_seq, last_seq = ev.hash, ev.seq + 1, ev.seq
+        expected_wait = (ev.timestamp - prev_ts).total_seconds() if prev_ts is not None else None
+        if ev.seq == expected_seq and ev.wait_seconds != expected_wait:
+            report.problems.append(f"event id {ev.pk} (case {key[0]}:{key[1]} seq {ev.seq}): waiting time altered")
+        prev_hash, expected_seq, last_seq, prev_ts = ev.hash, ev.seq + 1, ev.seq, ev.timestamp
     if current is not None:
         close_case(current, last_seq, prev_hash)
     for key, head in heads.items():

@@ -1,11 +1,12 @@
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 
 class SecondFactorMiddleware:
     """Users with a confirmed TOTP device must pass the second factor before using the web UI."""
 
-    ALLOW = ("/accounts/", "/static/", "/i18n/", "/jsi18n/", "/api/")
+    ALLOW = ("/accounts/", "/static/", "/i18n/", "/jsi18n/")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -19,7 +20,7 @@ class SecondFactorMiddleware:
             and not user.is_verified()
             and _has_device(user)
         ):
-            return redirect(f"{reverse('core:verify_otp')}?next={request.get_full_path()}")
+            return redirect(f"{reverse('core:verify_otp')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
 

@@ -75,7 +75,8 @@ def add_comment(record: models.Model, body: str, *, actor: Any) -> Comment:
     body = (body or "").strip()
     if not body:
         raise DomainError(CoreError.COMMENT_EMPTY)
-    usernames = set(MENTION_RE.findall(body))
+    found = MENTION_RE.findall(body)
+    usernames = set(found) | {u.rstrip(".-") for u in found}
     User = get_user_model()
     mentioned = list(User.objects.filter(username__in=usernames, is_active=True).exclude(pk=actor.pk))
     with transaction.atomic():

@@ -39,10 +39,15 @@ def deliver_notifications(ids: list[int], email: bool = True) -> int:
     """Send the e-mail and IM copies of notifications; each is sent at most once."""
     sent = 0
     for n in Notification.objects.filter(pk__in=ids).select_related("recipient"):
-        if email and n.emailed_at is None and n.recipient.email:
-            send_mail(n.title, f"{n.body}\n\n{n.url}".strip(), None, [n.recipient.email], fail_silently=True)
-            Notification.objects.filter(pk=n.pk).update(emailed_at=timezone.now())
-            sent += 1
+        if email and n.recipient.email and Notification.objects.filter(
+            pk=n.pk, emailed_at__isnull=True
+        ).update(emailed_at=timezone.now()):
+            try:
+                send_mail(n.title, f"{n.body}\n\n{n.url}".strip(), None, [n.recipient.email])
+                sent += 1
+            except OSError as exc:
+                Notification.objects.filter(pk=n.pk).update(emailed_at=None)
+                log.warning("e-mail failed for notification %s: %s", n.pk, exc)
         if settings.YEWU_IM_WEBHOOK_URL and n.pushed_at is None:
             try:
                 post_webhook(

@@ -34,7 +34,7 @@ class OrgError(ErrorCode):
         "%(name)s already has a delegation in force for part of this period."
     )
     DELEGATION_CHAIN = "org.delegation_chain", _(
-        "%(name)s is away and has delegated their own work during this period."
+        "%(name)s is already part of another delegation in this period; delegations cannot be chained."
     )
     DELEGATE_RESIGNED = "org.delegate_resigned", _("%(name)s has resigned and cannot act for anyone.")
     DELEGATION_CANCELLED = "org.delegation_cancelled", _("This delegation is already cancelled or over.")

@@ -60,7 +60,12 @@ def save_department(dept: Department | None, values: dict[str, Any], *, actor: A
     old_path = dept.path
     _apply(dept, DEPARTMENT_FIELDS, values)
     _unique_code(Department, dept.code, dept.pk)
-    parent = dept.parent
+    if creating:
+        permissions.require_new(actor, "add", Department, department=dept.parent)
+    elif before.get("parent") != dept.parent_id:
+        permissions.require_new(actor, "change", Department, department=dept.parent)
+    parent = Department.objects.select_for_update().get(pk=dept.parent_id) if dept.parent_id else None
+    dept.parent = parent
     if parent is not None:
         if not creating and (parent.pk == dept.pk or parent.path.startswith(old_path)):
             raise DomainError(OrgError.DEPARTMENT_CYCLE)
@@ -103,7 +108,7 @@ def deactivate_department(dept: Department, *, actor: Any) -> Department:
 def save_position(position: Position | None, values: dict[str, Any], *, actor: Any) -> Position:
     creating = position is None
     if creating:
-        permissions.require(actor, "add", Position)
+        permissions.require_new(actor, "add", Position)
         position, before = Position(), {}
     else:
         position = Position.objects.select_for_update().get(pk=position.pk)
@@ -131,6 +136,10 @@ def save_team(team: Team | None, values: dict[str, Any], *, actor: Any) -> Team:
     _apply(team, TEAM_FIELDS, values)
     if creating:
         permissions.require_new(actor, "add", Team, department=team.department)
+    elif before.get("department") != team.department_id:
+        permissions.require_new(actor, "change", Team, department=team.department)
+        if team.members.exists():
+            raise DomainError(OrgError.TEAM_OTHER_DEPARTMENT, team=team.name)
     _unique_code(Team, team.code, team.pk)
     if team.leader_id and team.leader.department_id != team.department_id:
         raise DomainError(OrgError.TEAM_OTHER_DEPARTMENT, team=team.name)
@@ -151,12 +160,12 @@ def _check_supervisor(employee: Employee, supervisor: Employee | None) -> None:
     if supervisor.status != EmployeeStatus.ACTIVE:
         raise DomainError(OrgError.SUPERVISOR_RESIGNED, name=supervisor.name)
     seen: set[int] = set()
-    current: Employee | None = supervisor
-    while current is not None and current.pk not in seen:
-        if employee.pk is not None and current.pk == employee.pk:
+    current_id: int | None = supervisor.pk
+    while current_id is not None and current_id not in seen:
+        if employee.pk is not None and current_id == employee.pk:
             raise DomainError(OrgError.SUPERVISOR_CYCLE, name=employee.name, supervisor=supervisor.name)
-        seen.add(current.pk)
-        current = current.supervisor
+        seen.add(current_id)
+        current_id = Employee.objects.filter(pk=current_id).values_list("supervisor_id", flat=True).first()
 
 
 @transaction.atomic
@@ -224,9 +233,16 @@ def resign_employee(employee: Employee, *, actor: Any, left_on=None) -> Employee
     employee.save(update_fields=["status", "left_on"])
     if employee.user_id:
         type(employee.user).objects.filter(pk=employee.user_id).update(is_active=False)
-    Delegation.objects.filter(
-        delegate=employee, cancelled_at__isnull=True, ends_at__gt=timezone.now()
-    ).update(cancelled_at=timezone.now())
+    now = timezone.now()
+    for delegation in Delegation.objects.select_for_update().filter(
+        delegate=employee, cancelled_at__isnull=True, ends_at__gt=now
+    ):
+        delegation.cancelled_at = now
+        delegation.save(update_fields=["cancelled_at"])
+        record_event(
+            delegation, "delegation.cancelled", actor=actor, department=delegation.principal.department,
+            data={"cancelled_at": [None, now], "reason": "delegate resigned"},
+        )
     record_event(
         employee, "employee.resigned", actor=actor,
         data={"status": [EmployeeStatus.ACTIVE, EmployeeStatus.RESIGNED], "left_on": [None, employee.left_on]},
@@ -298,6 +314,10 @@ def create_delegation(
         principal=delegate, cancelled_at__isnull=True, starts_at__lt=ends_at, ends_at__gt=starts_at
     ).exists():
         raise DomainError(OrgError.DELEGATION_CHAIN, name=delegate.name)
+    if Delegation.objects.filter(
+        delegate=principal, cancelled_at__isnull=True, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).exists():
+        raise DomainError(OrgError.DELEGATION_CHAIN, name=principal.name)
     delegation = Delegation.objects.create(
         principal=principal,
         delegate=delegate,

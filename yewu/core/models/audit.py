@@ -165,3 +165,11 @@ class Seal(models.Model):
 
     def __str__(self) -> str:
         return f"seal {self.first_event_id}-{self.last_event_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise DomainError(CoreError.APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise DomainError(CoreError.APPEND_ONLY)

@@ -212,10 +212,6 @@ def test_superuser_mentioned_is_notified(viewers):
     assert Notification.objects.get().recipient == viewers.admin
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: MENTION_RE swallows sentence punctuation, '@bob.' looks up user 'bob.' and nobody is told",
-)
 def test_mention_at_the_end_of_a_sentence_notifies(viewers):
     add_comment(viewers.sales, "Thanks @bob.", actor=viewers.alice.user)
 
@@ -390,10 +386,6 @@ def test_failed_webhook_is_logged_and_left_for_a_retry(
     assert f"notification {n.pk}" in caplog.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: delivery reads emailed_at and marks it after sending; two workers both send (no claim)",
-)
 def test_two_workers_delivering_the_same_notification_send_one_email(
     company, monkeypatch, mailoutbox
 ):
@@ -414,10 +406,6 @@ def test_two_workers_delivering_the_same_notification_send_one_email(
     assert len(mailoutbox) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: send_mail(fail_silently=True) failures are still stamped emailed_at, so they are never retried",
-)
 def test_email_that_could_not_be_sent_is_not_marked_sent(company, settings):
     settings.EMAIL_BACKEND = f"{__name__}.MailServerDown"
     [n] = notify([company.bob.user], title="Order approved")

@@ -279,10 +279,6 @@ def test_wrong_codes_lock_the_account(web, alice, settings):
     assert _signed_in_as(web) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: login_view clears failures after the password step, before the second factor; wrong codes reset",
-)
 def test_signing_in_again_with_the_password_does_not_reset_wrong_code_failures(
     web, alice, settings
 ):
@@ -308,10 +304,6 @@ def test_signed_in_user_with_an_unverified_authenticator_is_sent_to_verify(web, 
     assert _verify_next(response) == HOME
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the redirect to the verify page puts `next` in the query string without encoding it",
-)
 def test_next_with_a_query_string_survives_the_second_factor(web, alice):
     device = _device(alice)
     target = "/search/?q=order&page=2"
@@ -357,10 +349,6 @@ def test_second_factor_ignores_a_next_on_another_site(web, alice):
 # --- the admin site's own sign-in ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: /admin/login/ is Django's own login view, so staff passwords can be guessed without lockout",
-)
 def test_admin_sign_in_is_subject_to_the_lockout(web, settings):
     settings.YEWU_LOCKOUT_FAILURES = 3
     UserFactory(username="root", is_staff=True, is_superuser=True)
@@ -372,10 +360,6 @@ def test_admin_sign_in_is_subject_to_the_lockout(web, settings):
     assert _signed_in_as(web) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: /admin/login/ signs in on the password alone and SecondFactorMiddleware lets /api/ through",
-)
 def test_admin_sign_in_does_not_skip_the_second_factor_for_the_api(web):
     root = UserFactory(username="root", is_staff=True, is_superuser=True)
     _device(root)

@@ -12,7 +12,7 @@ from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -62,11 +62,11 @@ def login_view(request):
                 else:
                     form.add_error(None, _("The user name or password is not correct."))
             else:
-                clear_failures(username)
                 if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
                     # The password alone does not sign in: the session holds only a pending marker.
                     request.session[PENDING] = user.pk
-                    return redirect(f"{reverse('core:verify_otp')}?next={_next(request)}")
+                    return redirect(f"{reverse('core:verify_otp')}?{urlencode({'next': _next(request)})}")
+                clear_failures(username)
                 login(request, user)
                 return redirect(_next(request))
     return render(request, "core/login.html", {"form": form, "next": request.GET.get("next", "")})

@@ -211,10 +211,6 @@ def test_keeping_its_own_code_is_not_a_duplicate(company):
     assert _fresh(company.sales).name == "销售"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: save_department takes the parent's path from the caller's object, not from a locked re-read",
-)
 def test_new_department_path_uses_the_parents_current_path(company):
     finance_as_loaded = _fresh(company.finance)
     save_department(company.finance, {"parent": company.sales}, actor=company.admin)
@@ -333,10 +329,6 @@ def test_duplicate_group_code_is_refused(company):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: save_team moves a group with members to another department; members end up in a group of another department",
-)
 def test_moving_a_group_with_members_to_another_department_is_refused(company):
     team = TeamFactory(department=company.sales, code="key-accounts")
     save_employee(company.bob, {"team": team}, actor=company.admin)
@@ -475,10 +467,6 @@ def test_longer_supervisor_loop_is_refused(company):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _check_supervisor walks the supervisors cached on the caller's objects, not the database",
-)
 def test_supervisor_loop_check_reads_the_chain_from_the_database(company):
     save_employee(company.alice, {"supervisor": company.dave}, actor=company.admin)
 
@@ -579,10 +567,6 @@ def test_resigning_defaults_the_leaving_date_to_today(company):
     assert _fresh(company.bob).left_on == timezone.localdate()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: resign_employee cancels delegations with QuerySet.update() and writes no event on the delegation",
-)
 def test_delegations_cancelled_by_a_resignation_show_it_in_their_history(company, bobs_delegations):
     resign_employee(company.bob, actor=company.admin)
 
@@ -748,10 +732,6 @@ def test_delegating_to_someone_who_is_away_is_refused(company):
     assert error.params == {"name": company.bob.name}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the chain rule only looks at the delegate; someone acting for another may still delegate that period",
-)
 def test_delegating_while_acting_for_someone_else_is_refused(company):
     _delegate(company, principal=company.alice, delegate=company.bob, start=0, end=2)
 
@@ -932,12 +912,6 @@ ACTIVITY = {
     "cancel_delegation": "delegation.cancelled",
 }
 
-OUT_OF_SCOPE_BUGS = {
-    "save_department/create": "BUG: save_department checks only the model grant on create, not the parent's scope",
-    "save_position/create": "BUG: save_position checks only the model grant on create; company-wide data needs the all scope",
-}
-
-
 def _view_grant(perm: str) -> str:
     app, codename = perm.split(".")
     return f"{app}.view_{codename.split('_', 1)[1]}"
@@ -954,15 +928,7 @@ def test_service_refuses_an_actor_without_the_grant(company, name):
     refused(CoreError.PERMISSION_DENIED, lambda: call(company, target, actor))
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=OUT_OF_SCOPE_BUGS[n]))
-        if n in OUT_OF_SCOPE_BUGS
-        else n
-        for n in SERVICES
-    ],
-)
+@pytest.mark.parametrize("name", list(SERVICES))
 def test_service_refuses_an_actor_whose_scope_does_not_cover_the_target(company, name):
     perms, setup, call = SERVICES[name]
     target = setup(company)
@@ -1036,10 +1002,6 @@ def test_part_time_position_in_a_department_outside_the_scope_is_refused(company
     assert PartTimePosition.objects.get().department == company.sales_east
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: save_department checks the scope of the department moved, not of the new parent",
-)
 def test_moving_a_department_under_a_parent_outside_the_scope_is_refused(company):
     alice = company.alice.user
     grant(alice, "org.change_department", Scope.SUBTREE)
@@ -1050,10 +1012,6 @@ def test_moving_a_department_under_a_parent_outside_the_scope_is_refused(company
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: save_team checks the scope of the group's old department only, not of the one it moves to",
-)
 def test_moving_a_group_into_a_department_outside_the_scope_is_refused(company):
     alice = company.alice.user
     grant(alice, "org.change_team", Scope.SUBTREE)
