@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from yewu.core.models.audit import canonical_json
 
 GENESIS = "0" * 64
 SEAL_MARGIN = datetime.timedelta(minutes=5)
+SEAL_LOCK_KEY = 0x59455755  # "YEWU": the PostgreSQL advisory lock that keeps two sealers apart
 
 
 def case_key(obj: models.Model) -> tuple[str, str]:
@@ -131,6 +132,10 @@ def seal_events(now: datetime.datetime | None = None) -> Seal | None:
     """Seal every event older than a safety margin that no seal covers yet (run by the worker)."""
     cutoff = (now or timezone.now()) - SEAL_MARGIN
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # One sealer at a time, also when no seal row exists yet to lock (SQLite serialises writers).
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
         last = Seal.objects.select_for_update().order_by("-id").first()
         start_after = last.last_event_id if last else 0
         prev_digest = last.digest if last else GENESIS

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -59,7 +59,10 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def get_queryset(self):
         return Notification.objects.filter(recipient=self.request.user).order_by("-created_at", "-id")
 
-    @extend_schema(request=MarkReadSerializer, responses={200: serializers.DictField()})
+    @extend_schema(
+        request=MarkReadSerializer,
+        responses={200: inline_serializer("MarkReadResult", {"marked": serializers.IntegerField()})},
+    )
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request):
         ser = MarkReadSerializer(data=request.data)

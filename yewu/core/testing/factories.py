@@ -13,7 +13,6 @@ from yewu.core.models import Grant
 from yewu.core.scopes import Scope
 from yewu.org.models import Delegation, Department, Employee, PartTimePosition, Position, Team
 
-
 TEST_PASSWORD = "pw-Test-2026"
 
 

@@ -5,21 +5,13 @@ from __future__ import annotations
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
-
-# Any fixed number: the PostgreSQL advisory lock that keeps two sealers from racing.
-SEAL_LOCK_KEY = 0x59455755  # "YEWU"
 
 
 def seal_now():
-    """Seal what is due, one sealer at a time (SQLite serialises writers by itself)."""
+    """Seal what is due (seal_events itself keeps concurrent sealers apart)."""
     from yewu.core.audit import seal_events
 
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
-        return seal_events()
+    return seal_events()
 
 
 class Command(BaseCommand):
