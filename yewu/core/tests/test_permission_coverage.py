@@ -118,3 +118,63 @@ def test_spec_describes_the_model_as_it_is(spec):
     for name in (spec.detail_url, spec.edit_url, spec.ui_change_action_url):
         if name:
             reverse(name, args=[1])
+
+
+# --- the generic tests themselves ----------------------------------------------------------------
+
+
+def _harness_for(model):
+    from yewu.core.testing.permissions import ScopedModelTests
+
+    class Harness(ScopedModelTests):
+        spec = registered_specs()[model]
+
+    return Harness()
+
+
+def test_the_generic_tests_catch_pages_that_bypass_the_restricted_queryset(db, monkeypatch):
+    """Mutation check of the harness: UI views that read `Model.objects.all()` must fail it."""
+    from yewu.core.scopes import Scope
+    from yewu.core.views import generic
+    from yewu.org.models import Team
+
+    monkeypatch.setattr(generic.ScopedMixin, "base_queryset", lambda self: self.model.objects.all())
+    with pytest.raises(AssertionError) as failure:
+        _harness_for(Team).test_view_scope(db, Scope.DEPARTMENT)
+    for channel in ("UI list", "csv export", "xlsx export", "UI detail"):
+        assert channel in str(failure.value)
+    assert "API list" not in str(failure.value)
+
+
+@pytest.fixture
+def api_ignores_scopes(monkeypatch):
+    from yewu.core.api import base
+
+    monkeypatch.setattr(
+        base.ScopedViewSet, "get_queryset", lambda self: self.queryset.model.objects.order_by("pk")
+    )
+
+
+def test_the_generic_tests_catch_an_api_that_bypasses_the_restricted_queryset(
+    db, api_ignores_scopes
+):
+    from yewu.core.scopes import Scope
+    from yewu.org.models import Employee
+
+    with pytest.raises(AssertionError) as failure:
+        _harness_for(Employee).test_view_scope(db, Scope.OWN)
+    assert "API list" in str(failure.value) and "API detail" in str(failure.value)
+
+
+def test_the_generic_tests_catch_a_service_without_its_own_scope_check(
+    db, api_ignores_scopes, monkeypatch
+):
+    """With the API's queryset open, only the service's own check stands; without it, a change
+    outside the scope goes through, and the change test must notice."""
+    from yewu.core import permissions
+    from yewu.core.scopes import Scope
+    from yewu.org.models import Team
+
+    monkeypatch.setattr(permissions, "require", lambda *args, **kwargs: None)
+    with pytest.raises(AssertionError, match="should be refused"):
+        _harness_for(Team).test_change_via_api(db, Scope.DEPARTMENT)

@@ -78,25 +78,6 @@ def _move(factory, field):
     return move
 
 
-_SAVE_DEPARTMENT_ADD_SCOPE = (
-    "BUG: services.save_department creates a department after checking only that an add grant "
-    "exists, not that the new department falls inside the grant's scope"
-)
-_SAVE_POSITION_ADD_SCOPE = (
-    "BUG: services.save_position creates a position with an add grant of any scope, although "
-    "positions (company-wide reference data) are only inside the 'all' scope"
-)
-
-_SAVE_DEPARTMENT_MOVE_SCOPE = (
-    "BUG: services.save_department lets a user move a department they may change under a parent "
-    "outside their change scope (only the department's current place is checked)"
-)
-_SAVE_TEAM_MOVE_SCOPE = (
-    "BUG: services.save_team lets a user move a group they may change into a department outside "
-    "their change scope (save_employee checks the target department, save_team does not)"
-)
-
-
 class TestDepartmentPermissions(ScopedModelTests):
     spec = register(
         ScopedModelSpec(
@@ -111,12 +92,6 @@ class TestDepartmentPermissions(ScopedModelTests):
             edit_changes=lambda obj: {"description": unique("changed ")},
             api_create=_department_payload,
             api_move=_move(lambda home: DepartmentFactory(parent=home), "parent"),
-            known_bugs={
-                ("test_create_via_api", "own"): _SAVE_DEPARTMENT_ADD_SCOPE,
-                ("test_create_via_api", "department"): _SAVE_DEPARTMENT_ADD_SCOPE,
-                ("test_create_via_api", "subtree"): _SAVE_DEPARTMENT_ADD_SCOPE,
-                ("test_move_via_api", "subtree"): _SAVE_DEPARTMENT_MOVE_SCOPE,
-            },
         )
     )
 
@@ -153,10 +128,6 @@ class TestTeamPermissions(ScopedModelTests):
             edit_changes=lambda obj: {"description": unique("changed ")},
             api_create=_team_payload,
             api_move=_move(lambda home: TeamFactory(department=home), "department"),
-            known_bugs={
-                ("test_move_via_api", "department"): _SAVE_TEAM_MOVE_SCOPE,
-                ("test_move_via_api", "subtree"): _SAVE_TEAM_MOVE_SCOPE,
-            },
         )
     )
 
@@ -194,11 +165,6 @@ class TestPositionPermissions(ScopedModelTests):
             edit_url="org:position_edit",
             edit_changes=lambda obj: {"responsibilities": unique("changed ")},
             api_create=lambda world, place: {"name": unique("新岗位"), "code": unique("new-pos-")},
-            known_bugs={
-                ("test_create_via_api", "own"): _SAVE_POSITION_ADD_SCOPE,
-                ("test_create_via_api", "department"): _SAVE_POSITION_ADD_SCOPE,
-                ("test_create_via_api", "subtree"): _SAVE_POSITION_ADD_SCOPE,
-            },
         )
     )
 
