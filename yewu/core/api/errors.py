@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
@@ -67,6 +68,7 @@ def exception_handler(exc, context):
     return response
 
 
+@csrf_exempt
 def json_404(request, rest: str = "", exception=None):
     return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
 

@@ -64,11 +64,6 @@ def test_unknown_api_path_is_a_json_404(company, path):
     assert_error(api_client().get(path), 404, "not_found")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the /api/<path:rest> catch-all (yewu/core/api/errors.py json_404) is not csrf_exempt, "
-    "so a POST/PUT/PATCH/DELETE to an unknown API path answers Django's HTML CSRF 403 page",
-)
 def test_unknown_api_path_is_a_json_404_for_every_method_even_with_csrf_checks(company):
     """A browser-less client posting to a wrong path gets the JSON 404, not Django's CSRF page."""
     client = Client(enforce_csrf_checks=True)
@@ -220,12 +215,6 @@ def test_mark_read_marks_only_own_notifications(company, inboxes):
     ).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (found by fuzzing): MarkReadSerializer.ids (yewu/core/api/views.py) accepts any integer >= 1; "
-    "an id beyond 64 bits makes services.mark_read raise OverflowError on SQLite -> 500 "
-    "(PostgreSQL silently answers 200 with nothing marked)",
-)
 def test_mark_read_with_an_id_beyond_the_database_range_is_a_validation_error(company, inboxes):
     resp = api_client(company.bob.user).post(
         "/api/core/notifications/mark-read/", {"ids": [2**63]}, format="json"

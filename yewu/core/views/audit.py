@@ -32,6 +32,7 @@ class EventListView(ObjectListView):
     title = _("Audit events")
     paginate_by = 50
     columns = [
+        Column("id", _("No.")),
         Column("timestamp", _("Time"), kind="datetime"),
         Column("case_type", _("Record type")),
         Column("case_id", _("Record id")),
