@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "yewu.core",
     "yewu.org",
+    "yewu.workflow",
 ]
 
 MIDDLEWARE = [
