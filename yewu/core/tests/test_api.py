@@ -118,6 +118,54 @@ def test_unsupported_media_type_is_json(company):
     assert_error(resp, 415, "unsupported_media_type")
 
 
+_SUSPICIOUS_BODY = (
+    "BUG (found by fuzzing): Django's SuspiciousOperation errors raised while DRF parses a body "
+    "(TooManyFieldsSent: more than DATA_UPLOAD_MAX_NUMBER_FIELDS form fields; RequestDataTooBig: a "
+    "body over DATA_UPLOAD_MAX_MEMORY_SIZE) reach yewu/core/api/errors.py exception_handler, which "
+    "answers them 500 server_error instead of a 4xx JSON error"
+)
+
+
+def _is_client_error(resp) -> bool:
+    body = resp.json()
+    return resp.status_code in (400, 413) and bool(body.get("code")) and bool(body.get("message"))
+
+
+@pytest.mark.xfail(strict=True, reason=_SUSPICIOUS_BODY)
+@pytest.mark.parametrize("encoding", ["multipart", "urlencoded"])
+def test_too_many_form_fields_is_a_json_client_error(company, settings, encoding):
+    from urllib.parse import urlencode
+
+    data = {f"f{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+    client = api_client(company.bob.user)
+    if encoding == "multipart":
+        resp = client.post("/api/core/notifications/mark-read/", data, format="multipart")
+    else:
+        resp = client.post(
+            "/api/core/notifications/mark-read/",
+            urlencode(data),
+            content_type="application/x-www-form-urlencoded",
+        )
+    assert _is_client_error(resp), (resp.status_code, resp.content)
+
+
+@pytest.mark.xfail(strict=True, reason=_SUSPICIOUS_BODY)
+@pytest.mark.parametrize(
+    "content_type, body",
+    [
+        ("application/x-www-form-urlencoded", "a=" + "x" * 2048),
+        ("application/json", '{"ids": [1], "padding": "' + "x" * 2048 + '"}'),
+    ],
+    ids=["form", "json"],
+)
+def test_oversized_body_is_a_json_client_error(company, settings, content_type, body):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    resp = api_client(company.bob.user).post(
+        "/api/core/notifications/mark-read/", body, content_type=content_type
+    )
+    assert _is_client_error(resp), (resp.status_code, resp.content)
+
+
 def test_bad_page_is_a_json_404(company):
     grant(company.bob.user, "org.view_employee", Scope.ALL)
     assert_error(
