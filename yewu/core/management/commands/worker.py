@@ -25,6 +25,7 @@ from django_tasks_db.management.commands.db_worker import (
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from yewu.core import periodic
 from yewu.core.management.commands.audit import seal_now
 
 logger = logging.getLogger("yewu.worker")
@@ -73,6 +74,10 @@ class SealingWorker(Worker):
             return
         if seal is not None:
             self.out.write(f"Sealed {seal.count} audit events (ids {seal.first_event_id}–{seal.last_event_id}).")
+        # Time limits, reminders, escalations and process timers of the registered apps.
+        for name, result in periodic.run_all().items():
+            if result:
+                self.out.write(f"{name}: {result}")
 
     def run(self) -> None:
         self.out.write(
