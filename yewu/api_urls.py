@@ -13,6 +13,7 @@ from yewu.org.api.views import (
     PositionViewSet,
     TeamViewSet,
 )
+from yewu.workflow.api.views import InstanceViewSet, TaskViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -23,6 +24,8 @@ router.register("org/employees", EmployeeViewSet, basename="employee")
 router.register("org/delegations", DelegationViewSet, basename="delegation")
 router.register("core/events", EventViewSet, basename="event")
 router.register("core/notifications", NotificationViewSet, basename="notification")
+router.register("workflow/instances", InstanceViewSet, basename="processinstance")
+router.register("workflow/tasks", TaskViewSet, basename="task")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -7,6 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 urlpatterns = [
     path("", include("yewu.core.urls")),
     path("org/", include("yewu.org.urls")),
+    path("approvals/", include("yewu.workflow.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/login/", RedirectView.as_view(pattern_name="core:login", query_string=True)),

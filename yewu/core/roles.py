@@ -19,6 +19,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "org.view_department": A, "org.view_position": A, "org.view_team": A,
             "org.view_employee": D, "org.view_parttimeposition": D,
             "org.view_delegation": OWN, "org.add_delegation": OWN, "org.change_delegation": OWN,
+            "workflow.add_processinstance": OWN, "workflow.view_processinstance": OWN,
         },
     ),
     "manager": (
@@ -27,6 +28,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "org.view_employee": S, "org.change_employee": S, "org.view_parttimeposition": S,
             "org.add_team": S, "org.change_team": S,
             "org.view_delegation": S, "org.add_delegation": S, "org.change_delegation": S,
+            "workflow.view_processinstance": S,
         },
     ),
     "hr": (
@@ -42,6 +44,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
         {
             "org.view_department": A, "org.view_position": A, "org.view_team": A,
             "org.view_employee": A, "org.view_parttimeposition": A, "org.view_delegation": A,
+            "workflow.view_processinstance": A,
         },
     ),
     "auditor": (
@@ -49,6 +52,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
         {
             "core.view_event": A, "org.view_department": A, "org.view_position": A, "org.view_team": A,
             "org.view_employee": A, "org.view_parttimeposition": A, "org.view_delegation": A,
+            "workflow.view_processinstance": A,
         },
     ),
 }

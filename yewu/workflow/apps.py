@@ -17,3 +17,31 @@ class WorkflowConfig(AppConfig):
             return counts if any(counts.values()) else None
 
         periodic.register("workflow.due_tasks", due_tasks)
+        register_approval_centre()
+
+
+def register_approval_centre() -> None:
+    """The approval centre's menu, its records in global search and its audit activity names."""
+    from yewu.core.activities import register_labels
+    from yewu.core.navigation import MenuItem, Module, register, register_search
+    from yewu.workflow.models import ProcessInstance
+
+    register(
+        Module(
+            key="approvals", label=_("Approvals"), icon="check2-square", order=5,
+            items=[
+                MenuItem(_("My approvals"), "workflow:inbox"),
+                MenuItem(_("Start an approval"), "workflow:start", "workflow.add_processinstance"),
+                MenuItem(_("All approvals"), "workflow:instance_list", "workflow.view_processinstance"),
+            ],
+        )
+    )
+    register_search(ProcessInstance, ("number", "title"), _("Approvals"))
+    register_labels({
+        "process.started": _("Approval started"),
+        "process.approved": _("Approval approved"),
+        "process.rejected": _("Approval rejected"),
+        "process.withdrawn": _("Withdrawn by the requester"),
+        "process.copied": _("Copied to colleagues"),
+        "process.urged": _("Reminder sent"),
+    })
