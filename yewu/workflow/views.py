@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
 
 from yewu.core import permissions
 from yewu.core.errors import DomainError
@@ -284,13 +285,16 @@ class InstanceDetailView(ObjectDetailView):
         return ctx
 
 
-class InstancePrintView(InstanceDetailView):
-    """The approval and its trail on paper (the browser's print, with print CSS)."""
+class InstancePrintView(LoginRequiredMixin, TemplateView):
+    """The approval and its trail on paper (the browser's print, with print CSS): the approval
+    page's content, looked up the same way, in a print layout."""
 
     template_name = "workflow/instance_print.html"
 
     def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
+        page = InstanceDetailView()
+        page.setup(self.request, *self.args, **self.kwargs)
+        ctx = page.get_context_data(**kwargs)
         ctx["printed_at"] = timezone.now()
         return ctx
 

@@ -69,9 +69,10 @@ class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         """The requester takes the approval back, before anyone has decided on it."""
+        instance = self.get_object()
         ser = s.CommentSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        instance = services.withdraw_instance(self.get_object(), actor=request.user, comment=ser.validated_data["comment"])
+        instance = services.withdraw_instance(instance, actor=request.user, comment=ser.validated_data["comment"])
         return self._detail(instance)
 
     @extend_schema(request=None, responses={200: s.UrgeResultSerializer, 400: _REFUSED})
@@ -134,31 +135,29 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve the caller's task."""
-        data = self._comment()
-        return self._instance(services.approve_task(self.get_object(), actor=request.user, comment=data["comment"]))
+        task, data = self.get_object(), self._comment()
+        return self._instance(services.approve_task(task, actor=request.user, comment=data["comment"]))
 
     @extend_schema(request=s.RejectSerializer, responses={200: s.InstanceDetailSerializer, 400: _REFUSED})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Reject, with a reason (mandatory)."""
-        data = self._comment(s.RejectSerializer)
-        return self._instance(services.reject_task(self.get_object(), actor=request.user, comment=data["comment"]))
+        task, data = self.get_object(), self._comment(s.RejectSerializer)
+        return self._instance(services.reject_task(task, actor=request.user, comment=data["comment"]))
 
     @extend_schema(request=s.CommentSerializer, responses={200: s.InstanceDetailSerializer, 400: _REFUSED})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Complete the requester's own step (resubmit after the approval was sent back)."""
-        data = self._comment()
-        return self._instance(services.submit_task(self.get_object(), actor=request.user, comment=data["comment"]))
+        task, data = self.get_object(), self._comment()
+        return self._instance(services.submit_task(task, actor=request.user, comment=data["comment"]))
 
     @extend_schema(request=s.ReturnSerializer, responses={200: s.InstanceDetailSerializer, 400: _REFUSED})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def send_back(self, request, pk=None):
         """Send the approval back to an earlier step (see return-targets), with a reason."""
-        data = self._comment(s.ReturnSerializer)
-        instance = services.return_task(
-            self.get_object(), actor=request.user, to_step=data["to_step"], comment=data["comment"]
-        )
+        task, data = self.get_object(), self._comment(s.ReturnSerializer)
+        instance = services.return_task(task, actor=request.user, to_step=data["to_step"], comment=data["comment"])
         return self._instance(instance)
 
     @extend_schema(responses={200: s.ReturnTargetSerializer(many=True)})
@@ -174,17 +173,17 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def transfer(self, request, pk=None):
         """Hand the task over to a colleague (转交); returns the colleague's new task."""
-        data = self._comment(s.TransferSerializer)
-        new = services.transfer_task(self.get_object(), actor=request.user, to_user=data["to_user"], comment=data["comment"])
+        task, data = self.get_object(), self._comment(s.TransferSerializer)
+        new = services.transfer_task(task, actor=request.user, to_user=data["to_user"], comment=data["comment"])
         return self._task(new)
 
     @extend_schema(request=s.AddSignerSerializer, responses={200: s.TaskSerializer, 400: _REFUSED})
     @action(detail=True, methods=["post"], url_path="add-signer", url_name="add-signer")
     def add_signer(self, request, pk=None):
         """Have a colleague sign this step too, before or after the caller (加签)."""
-        data = self._comment(s.AddSignerSerializer)
+        task, data = self.get_object(), self._comment(s.AddSignerSerializer)
         new = services.add_signer(
-            self.get_object(), actor=request.user, user=data["user"], before=data["position"] == "before",
+            task, actor=request.user, user=data["user"], before=data["position"] == "before",
             comment=data["comment"],
         )
         return self._task(new)
