@@ -13,6 +13,7 @@ from yewu.org.api.views import (
     PositionViewSet,
     TeamViewSet,
 )
+from yewu.workflow.api.definitions import ProcessDefinitionViewSet, ProcessVersionViewSet
 from yewu.workflow.api.views import InstanceViewSet, TaskViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -26,6 +27,8 @@ router.register("core/events", EventViewSet, basename="event")
 router.register("core/notifications", NotificationViewSet, basename="notification")
 router.register("workflow/instances", InstanceViewSet, basename="processinstance")
 router.register("workflow/tasks", TaskViewSet, basename="task")
+router.register("workflow/definitions", ProcessDefinitionViewSet, basename="processdefinition")
+router.register("workflow/versions", ProcessVersionViewSet, basename="processversion")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -18,6 +18,7 @@ class WorkflowConfig(AppConfig):
 
         periodic.register("workflow.due_tasks", due_tasks)
         register_approval_centre()
+        __import__("yewu.workflow.views_definitions", fromlist=["_"]).register_definition_menu()
 
 
 def register_approval_centre() -> None:

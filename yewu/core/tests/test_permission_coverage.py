@@ -17,7 +17,7 @@ from yewu.core.views.generic import ObjectDetailView, ObjectListView
 #: Models with data scopes whose spec does not exist yet: each entry is a known gap, not a licence.
 _GAPS: dict[str, str] = {
     label: "GAP: the process engine (issue 3) is being built; its permission specs come with its pages and API"
-    for label in ("workflow.ProcessDefinition", "workflow.ProcessVersion")
+    for label in ()
 }
 
 

@@ -35,7 +35,7 @@ class ProcessDefinition(ScopedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("workflow:definition_detail", args=[self.pk])
+        return reverse("processes:definition_detail", args=[self.pk])
 
     def published_version(self) -> ProcessVersion | None:
         return self.versions.filter(status=VersionStatus.PUBLISHED).order_by("-version").first()
@@ -82,7 +82,7 @@ class ProcessVersion(ScopedModel):
         return f"{self.definition.name} v{self.version}"
 
     def get_absolute_url(self) -> str:
-        return reverse("workflow:version_detail", args=[self.pk])
+        return reverse("processes:version_detail", args=[self.pk])
 
     @property
     def steps(self) -> dict:
