@@ -259,14 +259,19 @@ class InstanceDetailView(ObjectDetailView):
         instance: ProcessInstance = ctx["object"]
         user = self.request.user
         view = inbox.approval_view(instance, user)
+        names = {t.step_id: t.name for t in view.tasks}
         my_task = view.my_task
         step = instance.version.step(my_task.step_id) if my_task is not None else {}
         ctx.update(
             title=instance.title,
             instance=instance,
+            comments=ctx["comments"].select_related("author__employee"),
             form_rows=form_rows(instance.version.form, instance.form_data),
             trail=view.trail,
             steps=view.steps,
+            step_names={
+                key: [names.get(step_id, step_id) for step_id in ids] for key, ids in view.steps.items()
+            },
             export_url=export_url(instance.version),
             my_task=my_task,
             is_submit=step.get("kind") == "submit",
