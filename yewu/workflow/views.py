@@ -239,8 +239,9 @@ def form_rows(schema: list, data: dict) -> list[FormRow]:
 
 
 def export_url(version: ProcessVersion) -> str:
-    """The BPMN of the version for the diagram (served by the process definition pages)."""
-    return f"/processes/versions/{version.pk}/export.bpmn"
+    """The BPMN of the version for the diagram (served by the process definition pages, which let
+    the approval's participants fetch it)."""
+    return reverse("processes:version_export", args=[version.pk])
 
 
 class InstanceDetailView(ObjectDetailView):
