@@ -124,6 +124,9 @@ def test_tasks_list_all_visible_ones_or_only_mine(company, flow, gm, staff):
     assert result_ids(api_client(company.bob.user).get(TASKS, {"mine": "true"})) == []
     mine = alice.get(TASKS, {"mine": "true"}).json()["results"]
     assert [(t["step"], t["status"], t["decision"]) for t in mine] == [("head", TaskStatus.DONE, Decision.APPROVED)]
+    assert len(result_ids(alice.get(TASKS, {"instance": a["id"], "status": "open", "step": "gm"}))) == 1
+    hidden = _start(company.carol.user, title="别人的")
+    assert result_ids(api_client(company.bob.user).get(TASKS, {"instance": hidden["id"]})) == []
 
 
 def test_the_inbox_endpoint_gives_counts_and_one_tab(company, flow, gm, staff):
