@@ -1,20 +1,32 @@
 """Approvals: start a process, act on its tasks, and keep the task projection and audit trail in step.
 
 Each action runs in one transaction: lock the instance row, check the rule, drive the engine,
-write the engine state, the task rows and the audit events, then notify after commit.
-The engine decides who acts next; these functions decide whether an act is legal.
+write the engine state, the task rows, the audit events and the in-app notifications (their e-mail
+and IM copies go out after commit). A refused action raises DomainError before anything is
+written, and a failure half-way rolls everything back. The engine decides who acts next; these
+functions decide whether an act is legal.
+
+Task rows are the projection of the engine's ready user tasks: one row per person, `open` when it
+is their turn, `pending` while they wait for an earlier signer (sequential steps, added signers),
+`done` with a decision, or `cancelled` when the step no longer needs them. A row's `spiff_task`
+links it to the engine task; when a return sends the approval back, the rows of the engine tasks
+that were reset keep their history but lose that link (`spiff_task == ""`), so that their decisions
+no longer count for the step that runs again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.util.task import TaskState
@@ -22,6 +34,7 @@ from SpiffWorkflow.util.task import TaskState
 from yewu.core import permissions
 from yewu.core.audit import record_event
 from yewu.core.errors import DomainError
+from yewu.core.models import Event
 from yewu.core.services import next_number, notify
 from yewu.org.models import Department, Employee
 from yewu.workflow import assignment, engine
@@ -35,6 +48,10 @@ from yewu.workflow.models import (
 )
 
 PENDING = "pending"  # a task row waiting for its turn (sequential steps, add-signer-before)
+LIVE = [TaskStatus.OPEN, PENDING]
+#: Decisions by a person that end the requester's right to withdraw.
+DECISIONS = [Decision.APPROVED, Decision.REJECTED, Decision.RETURNED, Decision.TRANSFERRED, Decision.AUTO_APPROVED]
+URGE_INTERVAL = datetime.timedelta(hours=1)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -54,8 +71,9 @@ def _event(instance: ProcessInstance, activity: str, *, actor: Any, data: dict |
     )
 
 
-def _lock(instance: ProcessInstance) -> ProcessInstance:
-    return ProcessInstance.objects.select_for_update().select_related("version__definition").get(pk=instance.pk)
+def _lock(instance: ProcessInstance | int) -> ProcessInstance:
+    pk = instance if isinstance(instance, int) else instance.pk
+    return ProcessInstance.objects.select_for_update().select_related("version__definition").get(pk=pk)
 
 
 def _save_state(instance: ProcessInstance, workflow: Any, **fields: Any) -> None:
@@ -70,12 +88,45 @@ def _save_state(instance: ProcessInstance, workflow: Any, **fields: Any) -> None
         setattr(instance, key, value)
 
 
+def _touch(instance: ProcessInstance, **fields: Any) -> None:
+    """A change to the task rows without an engine step still moves the revision on."""
+    ProcessInstance.objects.filter(pk=instance.pk).update(revision=models.F("revision") + 1, **fields)
+    instance.revision += 1
+    for key, value in fields.items():
+        setattr(instance, key, value)
+
+
+@contextlib.contextmanager
+def _engine_errors() -> Iterator[None]:
+    """Engine failures (a refused expression, a broken diagram) become DomainError(workflow.engine)."""
+    try:
+        yield
+    except (DomainError, DatabaseError):
+        raise
+    except Exception as exc:  # SpiffWorkflow raises many types; each becomes a reason, never a 500
+        raise DomainError(WorkflowError.ENGINE, reason=engine.describe_error(exc)) from exc
+
+
 def _ready_user_tasks(workflow: Any) -> list[Any]:
     return workflow.get_tasks(state=TaskState.READY, manual=True)
 
 
 def _step_settings(instance: ProcessInstance, step_id: str) -> dict:
     return instance.version.step(step_id)
+
+
+def _mode(settings_: dict) -> str:
+    """How a step's people decide: the step's `mode`, else one after another for a supervisor
+    chain (连续多级主管) and or-sign for everything else."""
+    if settings_.get("mode"):
+        return settings_["mode"]
+    if (settings_.get("assignee") or {}).get("type") == "supervisor":
+        return ApprovalMode.SEQUENTIAL
+    return ApprovalMode.ANY
+
+
+def _is_submit(settings_: dict) -> bool:
+    return settings_.get("kind") == "submit"
 
 
 def _due(settings_: dict, start: datetime.datetime) -> datetime.datetime | None:
@@ -91,11 +142,13 @@ def _admins() -> list[Any]:
 
 
 def _approved_by(instance: ProcessInstance) -> set[int]:
-    return set(
-        instance.tasks.filter(decision__in=[Decision.APPROVED, Decision.AUTO_APPROVED]).values_list(
-            "assignee_id", flat=True
-        )
-    )
+    """People whose approval still stands in this approval (for "a duplicate approver approves once").
+
+    Approvals undone by a return (rows detached from the engine) do not count; a delegate's
+    approval counts for the person they stood in for.
+    """
+    rows = instance.tasks.filter(decision=Decision.APPROVED).exclude(spiff_task="")
+    return {principal or assignee for assignee, principal in rows.values_list("assignee_id", "principal_id")}
 
 
 def _url(instance: ProcessInstance) -> str:
@@ -113,18 +166,62 @@ def _notify_tasks(tasks: list[Task]) -> None:
             )
 
 
+def _tell_requester(instance: ProcessInstance) -> None:
+    label = InstanceStatus(instance.status).label
+    notify(
+        [instance.requester],
+        title=_("%(title)s: %(status)s") % {"title": instance.title, "status": label},
+        url=_url(instance),
+    )
+
+
+def _next_due(instance: ProcessInstance, workflow: Any = None) -> datetime.datetime | None:
+    """The next moment the worker must look at this approval: the earliest time limit of an open
+    task not yet escalated, or the earliest BPMN timer the engine waits for."""
+    candidates = []
+    task_due = instance.tasks.filter(
+        status=TaskStatus.OPEN, due_at__isnull=False, escalated_at__isnull=True
+    ).aggregate(m=models.Min("due_at"))["m"]
+    if task_due is not None:
+        candidates.append(task_due)
+    if workflow is None and engine.has_timers(instance.version):
+        workflow = engine.load(instance.version, instance.state)
+    if workflow is not None:
+        timer = engine.timer_due(workflow)
+        if timer is not None:
+            candidates.append(timer)
+    return min(candidates) if candidates else None
+
+
 # --- opening steps -------------------------------------------------------------------------------
 
 
-def _open_step(instance: ProcessInstance, spiff_task: Any, actor: Any) -> tuple[list[Task], bool]:
-    """Create the task rows of a newly ready step; returns (rows, completed_automatically)."""
+def _open_step(
+    instance: ProcessInstance, spiff_task: Any, actor: Any, *, now: datetime.datetime, starting: bool
+) -> tuple[list[Task], bool]:
+    """Create the task rows of a newly ready step; returns (rows, completed_automatically).
+
+    Empty approver rule (`empty`): "skip" (the step passes), "admin" (default: the first active
+    administrator), "refuse" (DomainError workflow.no_approver, nothing is saved). The requester as
+    approver passes automatically unless `requester_is_approver` says otherwise; someone whose
+    approval already stands approves once (`dedupe`, default on). A requester's own step
+    (`kind: submit`) is done by the act of starting; it opens for them again after a return.
+    """
     spec = spiff_task.task_spec
     step_id = spec.bpmn_id
+    step_name = spec.bpmn_name or step_id
     settings_ = _step_settings(instance, step_id)
-    now = timezone.now()
     process_key = instance.version.definition.key
     requester = instance.requester
-    if settings_.get("kind") == "submit":
+    if _is_submit(settings_):
+        if starting:
+            row = Task.objects.create(
+                instance=instance, step_id=step_id, name=step_name, lane=spec.lane or "",
+                spiff_task=str(spiff_task.id), assignee=requester, status=TaskStatus.DONE,
+                decision=Decision.SUBMITTED, created_at=now, completed_at=now,
+            )
+            _event(instance, f"{step_id}.submitted", actor=requester, data={"task": row.pk})
+            return [], True
         users = [requester]
     else:
         resolution = assignment.resolve(
@@ -135,85 +232,109 @@ def _open_step(instance: ProcessInstance, spiff_task: Any, actor: Any) -> tuple[
         if not users:
             rule = settings_.get("empty", "admin")
             if rule == "refuse":
-                raise DomainError(WorkflowError.NO_APPROVER, step=spec.bpmn_name or step_id, reason=resolution.reason)
+                raise DomainError(WorkflowError.NO_APPROVER, step=step_name, reason=resolution.reason)
             if rule == "skip":
                 _event(instance, f"{step_id}.skipped", actor=None, data={"reason": resolution.reason})
                 return [], True
             users = _admins()
             if not users:
-                raise DomainError(WorkflowError.NO_APPROVER, step=spec.bpmn_name or step_id, reason=resolution.reason)
-        # The requester approving their own request passes automatically (unless the step says not).
-        if settings_.get("requester_is_approver", "auto_pass") == "auto_pass" and settings_.get("kind") != "submit":
-            users = [u for u in users if u.pk != requester.pk] or []
+                raise DomainError(WorkflowError.NO_APPROVER, step=step_name, reason=resolution.reason)
+        if settings_.get("requester_is_approver", "auto_pass") == "auto_pass":
+            users = [u for u in users if u.pk != requester.pk]
             if not users:
                 _event(instance, f"{step_id}.auto_approved", actor=None, data={"reason": "requester"})
                 return [], True
-        # Someone who already approved earlier in this approval approves once only.
-        if settings_.get("dedupe", True) and settings_.get("kind") != "submit":
+        if settings_.get("dedupe", True):
             done = _approved_by(instance)
             remaining = [u for u in users if u.pk not in done]
             if not remaining:
                 _event(instance, f"{step_id}.auto_approved", actor=None, data={"reason": "already approved"})
                 return [], True
             users = remaining
-    mode = settings_.get("mode") or (ApprovalMode.SEQUENTIAL if (settings_.get("assignee") or {}).get("type") == "supervisor" else ApprovalMode.ANY)
+    mode = _mode(settings_)
     rows = []
     for order, user in enumerate(users):
         assignee, principal = assignment.delegate_for(user, process_key)
+        waits = mode == ApprovalMode.SEQUENTIAL and order > 0
         rows.append(
             Task(
-                instance=instance, step_id=step_id, name=spec.bpmn_name or step_id, lane=spec.lane or "",
+                instance=instance, step_id=step_id, name=step_name, lane=spec.lane or "",
                 spiff_task=str(spiff_task.id), assignee=assignee, principal=principal, order=order,
-                status=PENDING if (mode == ApprovalMode.SEQUENTIAL and order > 0) else TaskStatus.OPEN,
-                created_at=now, due_at=_due(settings_, now),
+                status=PENDING if waits else TaskStatus.OPEN, created_at=now,
+                due_at=None if waits else _due(settings_, now),
             )
         )
     Task.objects.bulk_create(rows)
     _event(
         instance, f"{step_id}.opened", actor=actor,
-        data={"assignees": [r.assignee_id for r in rows], "mode": str(mode)},
+        data={"assignees": [r.assignee_id for r in rows], "mode": str(mode),
+              "on_behalf_of": [r.principal_id for r in rows if r.principal_id]},
     )
     return rows, False
 
 
-def _advance(instance: ProcessInstance, workflow: Any, actor: Any) -> list[Task]:
+def _sync(instance: ProcessInstance, workflow: Any, now: datetime.datetime) -> None:
+    """Rows whose engine task is no longer waiting for people (the step was interrupted by a
+    timer, cut off by a terminate end, or the approval ended) are cancelled."""
+    ready = [str(t.id) for t in _ready_user_tasks(workflow)]
+    instance.tasks.filter(status__in=LIVE).exclude(spiff_task__in=ready).update(
+        status=TaskStatus.CANCELLED, completed_at=now
+    )
+
+
+def _advance(
+    instance: ProcessInstance, workflow: Any, actor: Any, *, now: datetime.datetime | None = None,
+    starting: bool = False,
+) -> list[Task]:
     """Run the engine until it waits for people; open every newly ready step. Returns new task rows."""
+    now = now or timezone.now()
     opened: list[Task] = []
     for _round in range(100):  # steps that complete automatically let the engine move on
-        try:
+        with _engine_errors():
             workflow.do_engine_steps()
-        except Exception as exc:  # the engine reports expression or structure errors here
-            raise DomainError(WorkflowError.ENGINE, reason=str(exc)[:300]) from exc
-        projected = set(
-            instance.tasks.filter(status__in=[TaskStatus.OPEN, PENDING]).values_list("spiff_task", flat=True)
-        )
+        projected = set(instance.tasks.filter(status__in=LIVE).values_list("spiff_task", flat=True))
         auto_done = False
         for spiff_task in _ready_user_tasks(workflow):
             if str(spiff_task.id) in projected:
                 continue
-            rows, completed = _open_step(instance, spiff_task, actor)
+            rows, completed = _open_step(instance, spiff_task, actor, now=now, starting=starting)
             opened.extend(rows)
             if completed:
-                spiff_task.data.update({"decision": Decision.APPROVED, f"{spiff_task.task_spec.bpmn_id}_decision": Decision.APPROVED})
-                spiff_task.run()
+                step_id = spiff_task.task_spec.bpmn_id
+                spiff_task.data.update({"decision": Decision.APPROVED, f"{step_id}_decision": Decision.APPROVED})
+                with _engine_errors():
+                    spiff_task.run()
                 auto_done = True
         if not auto_done:
             break
+    _sync(instance, workflow, now)
     return opened
 
 
-def _finish_if_done(instance: ProcessInstance, workflow: Any, actor: Any) -> dict:
-    if workflow.is_completed():
-        now = timezone.now()
-        _event(instance, "process.approved", actor=actor)
-        return {"status": InstanceStatus.APPROVED, "ended_at": now, "next_timer_due": None}
-    return {"next_timer_due": _next_due(instance)}
+def _end_status(instance: ProcessInstance, workflow: Any) -> str:
+    """How a completed workflow ended: an end event's settings may say {"status": "rejected"};
+    otherwise the approval is rejected when the last decision before the end was a rejection
+    (a gateway routed a rejection to the end, `on_reject: route`), approved otherwise."""
+    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if type(t.task_spec).__name__ == "EndEvent"]
+    for end in ends:
+        status = _step_settings(instance, end.task_spec.bpmn_id).get("status")
+        if status in (InstanceStatus.APPROVED, InstanceStatus.REJECTED):
+            return status
+    last = max(ends, key=lambda t: t.last_state_change, default=None)
+    if last is not None and last.data.get("decision") == Decision.REJECTED:
+        return InstanceStatus.REJECTED
+    return InstanceStatus.APPROVED
 
 
-def _next_due(instance: ProcessInstance) -> datetime.datetime | None:
-    return instance.tasks.filter(status=TaskStatus.OPEN, due_at__isnull=False).aggregate(
-        m=models.Min("due_at")
-    )["m"]
+def _finish(instance: ProcessInstance, workflow: Any, actor: Any, *, on_behalf_of: Any = None) -> dict:
+    """Fields to save after an engine step: the end of the approval, or its next timer."""
+    if not workflow.is_completed():
+        return {"next_timer_due": _next_due(instance, workflow)}
+    status = _end_status(instance, workflow)
+    _event(instance, f"process.{status}", actor=actor, on_behalf_of=on_behalf_of)
+    instance.status = status
+    _tell_requester(instance)
+    return {"status": status, "ended_at": timezone.now(), "next_timer_due": None}
 
 
 # --- starting ------------------------------------------------------------------------------------
@@ -257,12 +378,13 @@ def start_process(
             instance.object_id = str(record.pk)
         instance.save()
         payload = {**form, **(data or {}), "form": form, "requester": actor.pk, "department": department.pk}
-        workflow = engine.new_workflow(version, payload)
+        with _engine_errors():
+            workflow = engine.new_workflow(version, payload)
         _event(instance, "process.started", actor=actor, data={"version": version.version, "key": definition.key})
-        opened = _advance(instance, workflow, actor)
-        fields = _finish_if_done(instance, workflow, actor)
+        opened = _advance(instance, workflow, actor, starting=True)
+        fields = _finish(instance, workflow, actor)
         _save_state(instance, workflow, **fields)
-        transaction.on_commit(lambda: _notify_tasks(opened))
+        _notify_tasks(opened)
     return instance
 
 
@@ -270,12 +392,13 @@ def start_process(
 
 
 def _task_for_update(task: Task, actor: Any) -> tuple[ProcessInstance, Task]:
-    instance = _lock(task.instance)
+    """Lock the approval, re-read the task, and check that `actor` may act on it now."""
+    instance = _lock(task.instance_id)
     task = Task.objects.select_related("assignee", "principal").get(pk=task.pk)
+    if task.status != TaskStatus.OPEN:
+        raise DomainError(WorkflowError.TASK_CLOSED)  # decided, withdrawn, or not yet their turn
     if instance.status != InstanceStatus.RUNNING:
         raise DomainError(WorkflowError.INSTANCE_CLOSED)
-    if task.status != TaskStatus.OPEN:
-        raise DomainError(WorkflowError.TASK_CLOSED)
     if task.assignee_id != actor.pk:
         raise DomainError(WorkflowError.NOT_ASSIGNEE)
     return instance, task
@@ -295,16 +418,23 @@ def _step_rows(instance: ProcessInstance, spiff_task_id: str) -> list[Task]:
 
 def _step_outcome(instance: ProcessInstance, task: Task) -> str | None:
     """After one decision: 'approved' / 'rejected' when the step is decided, None while it waits."""
-    rows = [r for r in _step_rows(instance, task.spiff_task) if r.decision != Decision.TRANSFERRED]
+    rows = [
+        r for r in _step_rows(instance, task.spiff_task)
+        if r.status != TaskStatus.CANCELLED and r.decision not in (Decision.TRANSFERRED, Decision.RETURNED)
+    ]
     settings_ = _step_settings(instance, task.step_id)
-    mode = settings_.get("mode") or ApprovalMode.ANY
-    approved = sum(r.decision == Decision.APPROVED for r in rows)
+    mode = _mode(settings_)
+    approved = sum(r.decision in (Decision.APPROVED, Decision.AUTO_APPROVED, Decision.SUBMITTED) for r in rows)
     rejected = sum(r.decision == Decision.REJECTED for r in rows)
     total = len(rows)
     if mode in (ApprovalMode.ANY, ApprovalMode.SINGLE):
         return Decision.REJECTED if rejected else Decision.APPROVED if approved else None
     if mode == ApprovalMode.QUORUM:
-        need = max(1, min(int(settings_.get("quorum") or 1), total))
+        try:
+            wanted = int(settings_.get("quorum") or 1)
+        except (TypeError, ValueError):
+            wanted = 1
+        need = max(1, min(wanted, total))
         if approved >= need:
             return Decision.APPROVED
         return Decision.REJECTED if rejected > total - need else None
@@ -315,171 +445,218 @@ def _step_outcome(instance: ProcessInstance, task: Task) -> str | None:
 
 
 def approve_task(task: Task, *, actor: Any, comment: str = "") -> ProcessInstance:
+    """Approve (同意) one's own open task; the step completes when its mode says so."""
     return _decide(task, actor=actor, decision=Decision.APPROVED, comment=comment)
 
 
 def reject_task(task: Task, *, actor: Any, comment: str) -> ProcessInstance:
+    """Reject (拒绝) with a mandatory reason; ends the approval unless the step routes rejections."""
     if not (comment or "").strip():
         raise DomainError(WorkflowError.REASON_REQUIRED)
     return _decide(task, actor=actor, decision=Decision.REJECTED, comment=comment)
 
 
 def submit_task(task: Task, *, actor: Any, comment: str = "", form: dict | None = None) -> ProcessInstance:
-    """Complete a requester's own step (e.g. revise and resubmit after a return)."""
-    return _decide(task, actor=actor, decision=Decision.APPROVED, comment=comment, form=form)
+    """Complete a requester's own step (e.g. revise the form and resubmit after a return)."""
+    return _decide(task, actor=actor, decision=Decision.SUBMITTED, comment=comment, form=form)
 
 
 @transaction.atomic
 def _decide(task: Task, *, actor: Any, decision: str, comment: str, form: dict | None = None) -> ProcessInstance:
     instance, task = _task_for_update(task, actor)
-    _close(task, decision, comment.strip())
+    return _decide_locked(instance, task, actor=actor, decision=decision, comment=comment, form=form)
+
+
+def _decide_locked(
+    instance: ProcessInstance, task: Task, *, actor: Any, decision: str, comment: str,
+    form: dict | None = None, data: dict | None = None,
+) -> ProcessInstance:
+    """Record one person's decision on their task and move the step and the engine on."""
+    settings_ = _step_settings(instance, task.step_id)
+    if _is_submit(settings_) and decision == Decision.APPROVED:
+        decision = Decision.SUBMITTED
+    elif not _is_submit(settings_) and decision == Decision.SUBMITTED:
+        decision = Decision.APPROVED
+    comment = (comment or "").strip()
+    _close(task, decision, comment)
     _event(
         instance, f"{task.step_id}.{decision}", actor=actor, on_behalf_of=task.principal,
-        data={"task": task.pk, "comment": comment.strip()[:500]},
+        data={"task": task.pk, "comment": comment[:500], **(data or {})},
     )
-    workflow = engine.load(instance.version, instance.state)
-    opened: list[Task] = []
-    fields: dict[str, Any] = {}
+    now = timezone.now()
     nxt = None
-    if decision == Decision.APPROVED:
+    if decision != Decision.REJECTED:
         # Sequential steps and added signers: the next person in line gets the task now.
-        nxt = instance.tasks.filter(spiff_task=task.spiff_task, status=PENDING).order_by("order", "pk").first()
-    outcome = None if nxt is not None else _step_outcome(instance, task)
-    if outcome is None:
-        if nxt is not None:
-            nxt.status = TaskStatus.OPEN
-            nxt.created_at = timezone.now()
-            nxt.due_at = _due(_step_settings(instance, nxt.step_id), nxt.created_at)
-            nxt.save(update_fields=["status", "created_at", "due_at"])
-            opened.append(nxt)
-        fields["next_timer_due"] = _next_due(instance)
-    else:
-        # The step is decided: withdraw what is still open for it, tell the engine, move on.
-        instance.tasks.filter(spiff_task=task.spiff_task, status__in=[TaskStatus.OPEN, PENDING]).update(
-            status=TaskStatus.CANCELLED, completed_at=timezone.now()
+        nxt = (
+            instance.tasks.filter(spiff_task=task.spiff_task, status=PENDING, order__gt=task.order)
+            .order_by("order", "pk").first()
         )
+    if nxt is not None:
+        nxt.status = TaskStatus.OPEN
+        nxt.created_at = now
+        nxt.due_at = _due(settings_, now)
+        nxt.save(update_fields=["status", "created_at", "due_at"])
+        _notify_tasks([nxt])
+        _touch(instance, next_timer_due=_next_due(instance))
+        return instance
+    outcome = _step_outcome(instance, task)
+    if outcome is None:  # the step waits for more decisions (countersign, quorum)
+        _touch(instance, next_timer_due=_next_due(instance))
+        return instance
+    # The step is decided: withdraw what is still open for it, tell the engine, move on.
+    instance.tasks.filter(spiff_task=task.spiff_task, status__in=LIVE).update(
+        status=TaskStatus.CANCELLED, completed_at=now
+    )
+    with _engine_errors():
+        workflow = engine.load(instance.version, instance.state)
         spiff_task = workflow.get_task_from_id(UUID(task.spiff_task))
-        on_reject = _step_settings(instance, task.step_id).get("on_reject", "end")
-        if outcome == Decision.REJECTED and on_reject != "route":
+    on_reject = settings_.get("on_reject", "end")
+    if outcome == Decision.REJECTED and on_reject != "route":
+        with _engine_errors():
             workflow.cancel()
-            instance.tasks.filter(status__in=[TaskStatus.OPEN, PENDING]).update(
-                status=TaskStatus.CANCELLED, completed_at=timezone.now()
-            )
-            _event(instance, "process.rejected", actor=actor, on_behalf_of=task.principal)
-            fields = {"status": InstanceStatus.REJECTED, "ended_at": timezone.now(), "next_timer_due": None}
-        else:
-            if form:
-                spiff_task.data.update(form)
-                spiff_task.data["form"] = {**spiff_task.data.get("form", {}), **form}
-            spiff_task.data.update({"decision": outcome, f"{task.step_id}_decision": outcome})
-            spiff_task.run()
-            opened = _advance(instance, workflow, actor)
-            fields = _finish_if_done(instance, workflow, actor)
-    _save_state(instance, workflow, **fields)
-    transaction.on_commit(lambda: _notify_tasks(opened))
-    if fields.get("status") in (InstanceStatus.APPROVED, InstanceStatus.REJECTED):
+        instance.tasks.filter(status__in=LIVE).update(status=TaskStatus.CANCELLED, completed_at=now)
+        _event(instance, "process.rejected", actor=actor, on_behalf_of=task.principal)
+        instance.status = InstanceStatus.REJECTED
         _tell_requester(instance)
+        fields = {"status": InstanceStatus.REJECTED, "ended_at": now, "next_timer_due": None}
+    else:
+        extra: dict[str, Any] = {}
+        if form:
+            merged = {**instance.form_data, **form}
+            spiff_task.data.update(form)
+            spiff_task.data["form"] = {**spiff_task.data.get("form", {}), **form}
+            extra["form_json"] = json.dumps(merged, ensure_ascii=False, default=str)
+        spiff_task.data.update({"decision": outcome, f"{task.step_id}_decision": outcome})
+        with _engine_errors():
+            spiff_task.run()
+        if "form_json" in extra:
+            instance.form_json = extra["form_json"]
+        opened = _advance(instance, workflow, actor)
+        fields = {**_finish(instance, workflow, actor, on_behalf_of=task.principal), **extra}
+        _notify_tasks(opened)
+    _save_state(instance, workflow, **fields)
     return instance
 
 
-def _tell_requester(instance: ProcessInstance) -> None:
-    label = InstanceStatus(instance.status).label
-    transaction.on_commit(
-        lambda: notify(
-            [instance.requester],
-            title=_("%(title)s: %(status)s") % {"title": instance.title, "status": label},
-            url=_url(instance),
-        )
-    )
+def _new_row(instance: ProcessInstance, like: Task, user: Any, **fields: Any) -> Task:
+    """A task row in the same step as `like` for `user` (or their delegate when one is in force)."""
+    assignee, principal = assignment.delegate_for(user, instance.version.definition.key)
+    values = {
+        "instance": instance, "step_id": like.step_id, "name": like.name, "lane": like.lane,
+        "spiff_task": like.spiff_task, "assignee": assignee, "principal": principal,
+        "created_at": timezone.now(), **fields,
+    }
+    return Task.objects.create(**values)
+
+
+def _check_person(user: Any, actor: Any) -> None:
+    if user.pk == actor.pk:
+        raise DomainError(WorkflowError.TRANSFER_SELF)
+    if not user.is_active:
+        raise DomainError(WorkflowError.INACTIVE_USER, name=str(user))
 
 
 @transaction.atomic
 def transfer_task(task: Task, *, actor: Any, to_user: Any, comment: str = "") -> Task:
-    """Hand an open task to someone else (转交); the step's rule is unchanged."""
+    """Hand an open task to someone else (转交); the step's rule and time limit are unchanged."""
     instance, task = _task_for_update(task, actor)
-    if to_user.pk == actor.pk:
-        raise DomainError(WorkflowError.TRANSFER_SELF)
-    if not to_user.is_active:
-        raise DomainError(WorkflowError.INACTIVE_USER, name=str(to_user))
-    _close(task, Decision.TRANSFERRED, comment.strip())
-    new = Task.objects.create(
-        instance=instance, step_id=task.step_id, name=task.name, lane=task.lane, spiff_task=task.spiff_task,
-        assignee=to_user, order=task.order, created_at=timezone.now(), due_at=task.due_at,
+    _check_person(to_user, actor)
+    return _transfer_locked(instance, task, actor=actor, to_user=to_user, comment=comment)
+
+
+def _transfer_locked(instance: ProcessInstance, task: Task, *, actor: Any, to_user: Any, comment: str,
+                     data: dict | None = None) -> Task:
+    comment = (comment or "").strip()
+    _close(task, Decision.TRANSFERRED, comment)
+    new = _new_row(
+        instance, task, to_user, order=task.order, due_at=task.due_at, reminded_at=task.reminded_at,
+        escalated_at=task.escalated_at,
     )
     _event(instance, f"{task.step_id}.transferred", actor=actor, on_behalf_of=task.principal,
-           data={"from": actor.pk, "to": to_user.pk, "comment": comment.strip()[:500]})
-    instance.revision = ProcessInstance.objects.filter(pk=instance.pk).values_list("revision", flat=True).get()
-    ProcessInstance.objects.filter(pk=instance.pk).update(revision=instance.revision + 1)
-    transaction.on_commit(lambda: _notify_tasks([new]))
+           data={"task": task.pk, "from": task.assignee_id, "to": new.assignee_id, "comment": comment[:500],
+                 **(data or {})})
+    _touch(instance)
+    _notify_tasks([new])
     return new
 
 
 @transaction.atomic
 def add_signer(task: Task, *, actor: Any, user: Any, before: bool, comment: str = "") -> Task:
-    """加签: someone else signs this step too, before the actor (actor waits) or after them."""
+    """加签: someone else signs this step too, before the actor (the actor waits) or right after them."""
     instance, task = _task_for_update(task, actor)
-    if user.pk == actor.pk:
-        raise DomainError(WorkflowError.TRANSFER_SELF)
-    if not user.is_active:
-        raise DomainError(WorkflowError.INACTIVE_USER, name=str(user))
-    now = timezone.now()
-    rows = _step_rows(instance, task.spiff_task)
+    _check_person(user, actor)
+    comment = (comment or "").strip()
+    # Everyone in line after the actor (or from the actor on, when signing before) moves back one.
+    shift_from = task.order if before else task.order + 1
+    instance.tasks.filter(spiff_task=task.spiff_task, status__in=LIVE, order__gte=shift_from).exclude(
+        pk=task.pk
+    ).update(order=models.F("order") + 1)
     if before:
-        new = Task.objects.create(
-            instance=instance, step_id=task.step_id, name=task.name, lane=task.lane, spiff_task=task.spiff_task,
-            assignee=user, order=task.order, created_at=now, due_at=task.due_at,
-        )
-        # The actor's own task waits until the added signer has approved.
+        new = _new_row(instance, task, user, order=task.order, due_at=task.due_at)
         Task.objects.filter(pk=task.pk).update(status=PENDING, order=task.order + 1)
-        for r in rows:
-            if r.pk != task.pk and r.order > task.order:
-                Task.objects.filter(pk=r.pk).update(order=r.order + 1)
-        opened = [new]
+        _notify_tasks([new])
     else:
-        new = Task.objects.create(
-            instance=instance, step_id=task.step_id, name=task.name, lane=task.lane, spiff_task=task.spiff_task,
-            assignee=user, order=max(r.order for r in rows) + 1, status=PENDING, created_at=now, due_at=None,
-        )
-        opened = []
-    # Added signers make the step sequential for everyone involved.
-    _event(instance, f"{task.step_id}.signer_added", actor=actor,
-           data={"user": user.pk, "before": before, "comment": comment.strip()[:500]})
-    ProcessInstance.objects.filter(pk=instance.pk).update(revision=models.F("revision") + 1)
-    transaction.on_commit(lambda: _notify_tasks(opened))
+        new = _new_row(instance, task, user, order=task.order + 1, status=PENDING, due_at=None)
+    _event(instance, f"{task.step_id}.signer_added", actor=actor, on_behalf_of=task.principal,
+           data={"task": task.pk, "user": user.pk, "before": before, "comment": comment[:500]})
+    _touch(instance)
     return new
 
 
 @transaction.atomic
 def return_task(task: Task, *, actor: Any, to_step: str, comment: str) -> ProcessInstance:
-    """Send the approval back to an earlier step (退回), which runs again from there."""
+    """Send the approval back to an earlier step (退回), chosen from `returnable_steps`; it runs again
+    from there and that step's people get new tasks."""
     if not (comment or "").strip():
         raise DomainError(WorkflowError.REASON_REQUIRED)
     instance, task = _task_for_update(task, actor)
-    workflow = engine.load(instance.version, instance.state)
+    return _return_locked(instance, task, actor=actor, to_step=to_step, comment=comment)
+
+
+def _return_locked(instance: ProcessInstance, task: Task, *, actor: Any, to_step: str, comment: str,
+                   data: dict | None = None) -> ProcessInstance:
+    names = dict(returnable_steps(instance))
+    if to_step not in names or to_step == task.step_id:
+        raise DomainError(WorkflowError.RETURN_TARGET, step=to_step)
+    with _engine_errors():
+        workflow = engine.load(instance.version, instance.state)
     target = next(
         (t for t in reversed(workflow.get_tasks(state=TaskState.COMPLETED)) if t.task_spec.bpmn_id == to_step),
         None,
     )
     if target is None:
-        raise DomainError(WorkflowError.RETURN_TARGET, step=to_step)
-    _close(task, Decision.RETURNED, comment.strip())
-    now = timezone.now()
-    instance.tasks.filter(status__in=[TaskStatus.OPEN, PENDING]).update(status=TaskStatus.CANCELLED, completed_at=now)
-    workflow.reset_from_task_id(target.id)
+        raise DomainError(WorkflowError.RETURN_TARGET, step=names.get(to_step, to_step))
+    comment = (comment or "").strip()
+    _close(task, Decision.RETURNED, comment)
     _event(instance, f"{task.step_id}.returned", actor=actor, on_behalf_of=task.principal,
-           data={"to": to_step, "comment": comment.strip()[:500]})
+           data={"task": task.pk, "to": to_step, "comment": comment[:500], **(data or {})})
+    with _engine_errors():
+        workflow.reset_from_task_id(target.id)
+    # Decisions on the engine tasks that were reset or discarded no longer stand.
+    live = {str(i) for i in workflow.tasks} - {str(target.id)}
+    for subprocess in workflow.subprocesses.values():
+        live.update(str(i) for i in subprocess.tasks)
+    instance.tasks.exclude(spiff_task="").exclude(status__in=LIVE).exclude(spiff_task__in=live).update(
+        spiff_task=""
+    )
     opened = _advance(instance, workflow, actor)
-    fields = _finish_if_done(instance, workflow, actor)
+    fields = _finish(instance, workflow, actor)
     _save_state(instance, workflow, **fields)
-    transaction.on_commit(lambda: _notify_tasks(opened))
+    _notify_tasks(opened)
     return instance
 
 
 def returnable_steps(instance: ProcessInstance) -> list[tuple[str, str]]:
-    """Steps done so far (id, name), oldest first, that an approver may send the approval back to."""
+    """Steps people have done so far (id, name), oldest first, that an approver may send the
+    approval back to; steps waiting for people right now are left out."""
+    current = set(instance.tasks.filter(status__in=LIVE).values_list("step_id", flat=True))
     seen: dict[str, str] = {}
-    for row in instance.tasks.filter(status=TaskStatus.DONE).order_by("completed_at", "pk"):
-        seen.setdefault(row.step_id, row.name)
+    rows = instance.tasks.filter(
+        status=TaskStatus.DONE, decision__in=[Decision.APPROVED, Decision.SUBMITTED, Decision.AUTO_APPROVED]
+    ).exclude(spiff_task="").order_by("completed_at", "pk")
+    for step_id, name in rows.values_list("step_id", "name"):
+        if step_id not in current:
+            seen.setdefault(step_id, name)
     return list(seen.items())
 
 
@@ -491,26 +668,37 @@ def withdraw_instance(instance: ProcessInstance, *, actor: Any, comment: str = "
         raise DomainError(WorkflowError.NOT_REQUESTER)
     if instance.status != InstanceStatus.RUNNING:
         raise DomainError(WorkflowError.INSTANCE_CLOSED)
-    if instance.tasks.filter(
-        decision__in=[Decision.APPROVED, Decision.REJECTED, Decision.RETURNED, Decision.TRANSFERRED]
-    ).exclude(assignee=actor).exists():
+    if instance.tasks.filter(decision__in=DECISIONS).exclude(assignee=actor).exists():
         raise DomainError(WorkflowError.WITHDRAW_AFTER_DECISION)
-    workflow = engine.load(instance.version, instance.state)
-    workflow.cancel()
+    with _engine_errors():
+        workflow = engine.load(instance.version, instance.state)
+        workflow.cancel()
     now = timezone.now()
-    instance.tasks.filter(status__in=[TaskStatus.OPEN, PENDING]).update(status=TaskStatus.CANCELLED, completed_at=now)
-    _event(instance, "process.withdrawn", actor=actor, data={"comment": comment.strip()[:500]})
+    instance.tasks.filter(status__in=LIVE).update(status=TaskStatus.CANCELLED, completed_at=now)
+    _event(instance, "process.withdrawn", actor=actor, data={"comment": (comment or "").strip()[:500]})
     _save_state(instance, workflow, status=InstanceStatus.WITHDRAWN, ended_at=now, next_timer_due=None)
     return instance
+
+
+def can_copy(instance: ProcessInstance, user: Any) -> bool:
+    """Who may CC (抄送) an approval: its requester, anyone who has or had a task in it, or someone
+    who may change it."""
+    return (
+        instance.requester_id == user.pk
+        or instance.tasks.filter(Q(assignee=user) | Q(principal=user)).exists()
+        or permissions.can(user, "change", instance)
+    )
 
 
 @transaction.atomic
 def copy_to(instance: ProcessInstance, users: list[Any], *, actor: Any) -> list[CarbonCopy]:
     """抄送: keep people informed; they can read the approval but not act on it."""
     instance = _lock(instance)
-    if not (instance.requester_id == actor.pk or instance.tasks.filter(assignee=actor).exists()
-            or permissions.can(actor, "change", instance)):
+    if not can_copy(instance, actor):
         raise DomainError(WorkflowError.NOT_ASSIGNEE)
+    for user in users:
+        if not user.is_active:
+            raise DomainError(WorkflowError.INACTIVE_USER, name=str(user))
     created = []
     for user in users:
         cc, made = CarbonCopy.objects.get_or_create(instance=instance, user=user, defaults={"created_by": actor})
@@ -518,80 +706,188 @@ def copy_to(instance: ProcessInstance, users: list[Any], *, actor: Any) -> list[
             created.append(cc)
     if created:
         _event(instance, "process.copied", actor=actor, data={"users": [c.user_id for c in created]})
-        transaction.on_commit(lambda: notify(
+        notify(
             [c.user for c in created], title=_("For your information: %(title)s") % {"title": instance.title},
             url=_url(instance),
-        ))
+        )
     return created
 
 
 @transaction.atomic
-def urge(instance: ProcessInstance, *, actor: Any) -> int:
+def urge(instance: ProcessInstance, *, actor: Any, now: datetime.datetime | None = None) -> int:
     """催办: remind the people whose decision the approval waits for (at most once an hour)."""
     instance = _lock(instance)
     if instance.requester_id != actor.pk and not permissions.can(actor, "change", instance):
         raise DomainError(WorkflowError.NOT_REQUESTER)
     if instance.status != InstanceStatus.RUNNING:
         raise DomainError(WorkflowError.INSTANCE_CLOSED)
-    now = timezone.now()
-    open_tasks = list(instance.tasks.filter(status=TaskStatus.OPEN).select_related("assignee"))
-    if any(t.reminded_at and now - t.reminded_at < datetime.timedelta(hours=1) for t in open_tasks):
+    now = now or timezone.now()
+    if Event.objects.filter(
+        process_instance=instance.number, activity="process.urged", timestamp__gt=now - URGE_INTERVAL
+    ).exists():
         raise DomainError(WorkflowError.URGE_TOO_SOON)
-    Task.objects.filter(pk__in=[t.pk for t in open_tasks]).update(reminded_at=now)
+    open_tasks = list(instance.tasks.filter(status=TaskStatus.OPEN).select_related("assignee"))
     _event(instance, "process.urged", actor=actor, data={"tasks": [t.pk for t in open_tasks]})
-    transaction.on_commit(lambda: notify(
+    notify(
         [t.assignee for t in open_tasks if t.assignee_id],
         title=_("Reminder: %(title)s is waiting for you") % {"title": instance.title}, url=_url(instance),
-    ))
+    )
     return len(open_tasks)
 
 
-# --- time limits (run by the worker) -------------------------------------------------------------
+# --- time limits and timers (run by the worker) --------------------------------------------------
 
 
 def process_due_tasks(now: datetime.datetime | None = None) -> dict[str, int]:
-    """Remind before due times and escalate breaches as each step's settings say."""
+    """Remind before due times, escalate breaches as each step's settings say, and fire the BPMN
+    timers that are due (the worker's periodic job; `now` lets tests move the clock).
+
+    Step settings: `due_hours`, `remind_before_hours`, and `escalation`:
+      "notify_supervisor" (default) the assignee and their supervisor are told;
+      "reassign"     the task moves to `escalate_to` (an assignee rule; default: the assignee's
+                     supervisor), keeping its due time;
+      "auto_approve" the task is approved automatically (decision auto_approved);
+      "auto_return"  the approval goes back to the previous step people did (the requester's
+                     submit step included); with none before it, the supervisor is told instead.
+    Each task is escalated once only; each runs in its own transaction.
+    """
     now = now or timezone.now()
-    counts = {"reminded": 0, "escalated": 0}
-    soon = Task.objects.filter(status=TaskStatus.OPEN, due_at__isnull=False, reminded_at__isnull=True)
-    for task in soon.select_related("instance__version", "assignee")[:1000]:
-        before = float(_step_settings(task.instance, task.step_id).get("remind_before_hours") or 0)
-        if before and task.due_at - datetime.timedelta(hours=before) <= now < task.due_at:
-            Task.objects.filter(pk=task.pk).update(reminded_at=now)
-            notify([task.assignee], title=_("Due soon: %(title)s") % {"title": task.instance.title},
-                   url=_url(task.instance))
-            counts["reminded"] += 1
-    overdue = Task.objects.filter(status=TaskStatus.OPEN, due_at__lt=now, escalated_at__isnull=True)
-    for task in overdue.select_related("instance__version", "assignee")[:1000]:
-        _escalate(task, now)
-        counts["escalated"] += 1
+    counts = {"reminded": 0, "escalated": 0, "timers": 0}
+    soon = Task.objects.filter(status=TaskStatus.OPEN, due_at__gt=now, reminded_at__isnull=True)
+    for task in soon.select_related("instance__version")[:1000]:
+        before = _hours(_step_settings(task.instance, task.step_id).get("remind_before_hours"))
+        if before and task.due_at - datetime.timedelta(hours=before) <= now:
+            counts["reminded"] += _remind(task.pk, now)
+    overdue = Task.objects.filter(status=TaskStatus.OPEN, due_at__lte=now, escalated_at__isnull=True)
+    for pk in list(overdue.values_list("pk", flat=True)[:1000]):
+        counts["escalated"] += _escalate(pk, now)
+    counts["timers"] = fire_timers(now)
     return counts
 
 
+def _hours(value: Any) -> float:
+    try:
+        return float(value or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
 @transaction.atomic
-def _escalate(task: Task, now: datetime.datetime) -> None:
-    instance = _lock(task.instance)
-    task = Task.objects.select_related("assignee").get(pk=task.pk)
-    if task.status != TaskStatus.OPEN or task.escalated_at is not None:
-        return
+def _remind(task_pk: int, now: datetime.datetime) -> int:
+    task = Task.objects.select_related("instance", "assignee").get(pk=task_pk)
+    instance = _lock(task.instance_id)
+    if not Task.objects.filter(pk=task_pk, status=TaskStatus.OPEN, reminded_at__isnull=True).update(reminded_at=now):
+        return 0
+    _event(instance, f"{task.step_id}.reminded", actor=None, data={"task": task.pk, "due": task.due_at.isoformat()})
+    notify([task.assignee], title=_("Due soon: %(title)s") % {"title": instance.title},
+           body=_("Step: %(step)s") % {"step": task.name}, url=_url(instance))
+    return 1
+
+
+@transaction.atomic
+def _escalate(task_pk: int, now: datetime.datetime) -> int:
+    task = Task.objects.get(pk=task_pk)
+    instance = _lock(task.instance_id)
+    task = Task.objects.select_related("assignee", "principal").get(pk=task_pk)
+    if task.status != TaskStatus.OPEN or task.escalated_at is not None or instance.status != InstanceStatus.RUNNING:
+        return 0
     settings_ = _step_settings(instance, task.step_id)
     action = settings_.get("escalation", "notify_supervisor")
     Task.objects.filter(pk=task.pk).update(escalated_at=now)
-    _event(instance, f"{task.step_id}.escalated", actor=None, data={"task": task.pk, "action": action})
-    if action == "auto_approve":
-        transaction.on_commit(lambda: approve_task(task, actor=task.assignee, comment=_("Approved automatically after the time limit.")))
-        return
-    if action == "reassign":
-        resolution = assignment.resolve(settings_.get("escalate_to") or {"type": "supervisor", "levels": 1},
-                                        requester=task.assignee, department=instance.department, form=instance.form_data)
-        if resolution.users:
-            to_user = resolution.users[0]
-            transaction.on_commit(lambda: transfer_task(task, actor=task.assignee, to_user=to_user,
-                                                        comment=_("Reassigned after the time limit.")))
-            return
+    task.escalated_at = now
+    problem = ""
+    if action in ("auto_return", "auto_approve", "reassign"):
+        try:
+            with transaction.atomic():
+                if _escalate_automatically(instance, task, action, settings_):
+                    return 1
+                problem = "nobody to hand over to" if action == "reassign" else "no earlier step"
+        except DomainError as exc:  # e.g. the next step finds no approver: a person must look at it
+            problem = exc.message
+            instance.refresh_from_db(fields=["revision", "status", "next_timer_due"])
     supervisors = assignment.resolve({"type": "supervisor", "levels": 1}, requester=task.assignee,
                                      department=instance.department, form={}).users
-    transaction.on_commit(lambda: notify(
+    _event(instance, f"{task.step_id}.escalated", actor=None,
+           data={"task": task.pk, "action": "notify_supervisor", "configured": action, "problem": problem,
+                 "notified": [u.pk for u in supervisors]})
+    notify(
         [task.assignee, *supervisors], title=_("Overdue: %(title)s") % {"title": instance.title},
         body=_("Step %(step)s has passed its time limit.") % {"step": task.name}, url=_url(instance),
-    ))
+    )
+    ProcessInstance.objects.filter(pk=instance.pk).update(next_timer_due=_next_due(instance))
+    return 1
+
+
+def _escalate_automatically(instance: ProcessInstance, task: Task, action: str, settings_: dict) -> bool:
+    """Reassign, auto-approve or auto-return an overdue task inline (same transaction), acting in
+    the assignee's name since the act stands for their missed decision; the event data and the
+    comment say it was automatic. False when there is nobody / nothing to do it with."""
+    automatic = {"automatic": True, "reason": "time limit"}
+    if action == "auto_return":
+        earlier = [s for s, _name in returnable_steps(instance) if s != task.step_id]
+        if not earlier:
+            return False
+        _event(instance, f"{task.step_id}.escalated", actor=None,
+               data={"task": task.pk, "action": action, "to": earlier[-1]})
+        _return_locked(instance, task, actor=task.assignee, to_step=earlier[-1],
+                       comment=_("Returned automatically after the time limit."), data=automatic)
+        return True
+    if action == "auto_approve":
+        _event(instance, f"{task.step_id}.escalated", actor=None, data={"task": task.pk, "action": action})
+        _decide_locked(instance, task, actor=task.assignee, decision=Decision.AUTO_APPROVED,
+                       comment=_("Approved automatically after the time limit."), data=automatic)
+        return True
+    rule = settings_.get("escalate_to") or {"type": "supervisor", "levels": 1}
+    resolution = assignment.resolve(rule, requester=task.assignee, department=instance.department,
+                                    form=instance.form_data)
+    to_user = next((u for u in resolution.users if u.pk != task.assignee_id), None)
+    if to_user is None:
+        return False
+    _event(instance, f"{task.step_id}.escalated", actor=None,
+           data={"task": task.pk, "action": action, "to": to_user.pk})
+    _transfer_locked(instance, task, actor=task.assignee, to_user=to_user,
+                     comment=_("Reassigned after the time limit."), data=automatic)
+    ProcessInstance.objects.filter(pk=instance.pk).update(next_timer_due=_next_due(instance))
+    return True
+
+
+def fire_timers(now: datetime.datetime | None = None) -> int:
+    """Fire the BPMN timer events (boundary and intermediate) of approvals whose next timer is due.
+
+    The worker calls this (through `process_due_tasks`); the engine's timers read `now`, so a
+    restart or a late worker fires them on the next run. Returns how many timers fired.
+    """
+    now = now or timezone.now()
+    due = ProcessInstance.objects.filter(status=InstanceStatus.RUNNING, next_timer_due__lte=now)
+    fired = 0
+    for pk in list(due.order_by("next_timer_due").values_list("pk", flat=True)[:500]):
+        fired += _fire_instance(pk, now)
+    return fired
+
+
+@transaction.atomic
+def _fire_instance(pk: int, now: datetime.datetime) -> int:
+    instance = _lock(pk)
+    if instance.status != InstanceStatus.RUNNING:
+        return 0
+    if not engine.has_timers(instance.version):
+        ProcessInstance.objects.filter(pk=pk).update(next_timer_due=_next_due(instance))
+        return 0
+    with _engine_errors():
+        workflow = engine.load(instance.version, instance.state)
+    waiting = engine.waiting_timer_ids(workflow)
+    with engine.clock(now):
+        with _engine_errors():
+            workflow.refresh_timers()
+        opened = _advance(instance, workflow, None, now=now)
+    still = engine.waiting_timer_ids(workflow)
+    fired = [waiting[i] for i in waiting if i not in still]
+    if not fired:
+        ProcessInstance.objects.filter(pk=pk).update(next_timer_due=_next_due(instance, workflow))
+        return 0
+    for bpmn_id in fired:
+        _event(instance, f"{bpmn_id}.fired", actor=None, data={"at": now.isoformat()})
+    fields = _finish(instance, workflow, None)
+    _save_state(instance, workflow, **fields)
+    _notify_tasks(opened)
+    return len(fired)
