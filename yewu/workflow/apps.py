@@ -17,6 +17,7 @@ class WorkflowConfig(AppConfig):
             return counts if any(counts.values()) else None
 
         periodic.register("workflow.due_tasks", due_tasks)
+        __import__("yewu.workflow.demo")  # registers the demo approvals loader with yewu.core.demo
         register_approval_centre()
         __import__("yewu.workflow.views_definitions", fromlist=["_"]).register_definition_menu()
 

@@ -323,3 +323,53 @@ def test_install_works_without_the_demo_organisation(db):
     installed = pack.install(admin)
     assert len(installed) == 4 and all(d.owner_department is None for d in installed)
     assert time.perf_counter() - started < 5
+
+
+# --- the demo approvals --------------------------------------------------------------------------
+
+
+def test_demo_approvals_cover_every_state_over_past_weeks_quickly(org):
+    from django.utils import timezone
+
+    from yewu.core.audit import verify_events
+    from yewu.core.models import Notification
+    from yewu.workflow import demo
+
+    started = time.perf_counter()
+    counts = demo.load()
+    assert time.perf_counter() - started < 5, "the demo loader runs in `yewu demo` and every browser test"
+    instances = ProcessInstance.objects.all()
+    assert 30 <= instances.count() <= 60
+    assert {s for s in instances.values_list("status", flat=True)} == {
+        InstanceStatus.APPROVED, InstanceStatus.REJECTED, InstanceStatus.RUNNING, InstanceStatus.WITHDRAWN}
+    assert set(instances.values_list("version__definition__key", flat=True)) == {p.key for p in pack.PROCESSES}
+    assert counts["tasks overdue"] >= 3 and counts["approvals running"] >= 5
+    now = timezone.now()
+    oldest = min(instances.values_list("started_at", flat=True))
+    assert now - oldest > timezone.timedelta(days=28)
+    for instance in instances:
+        assert instance.started_at <= now and (instance.ended_at is None or instance.ended_at >= instance.started_at)
+        if instance.status == InstanceStatus.RUNNING:
+            assert instance.tasks.filter(status=TaskStatus.OPEN, assignee__is_active=True).exists()
+        stamps = list(Event.objects.filter(process_instance=instance.number).order_by("seq").values_list("timestamp", flat=True))
+        assert stamps == sorted(stamps) and stamps[-1] <= now
+    report = verify_events()
+    assert report.ok, report.problems  # back-dated events still form intact chains
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists(), "no e-mails about demo history"
+    assert Notification.objects.filter(read_at__isnull=True).exists(), "open tasks still ring the bell"
+
+
+def test_demo_approvals_load_once(org):
+    from yewu.workflow import demo
+
+    first = demo.load()
+    sizes = (ProcessInstance.objects.count(), Event.objects.count(), ProcessVersion.objects.count())
+    assert demo.load() == first
+    assert (ProcessInstance.objects.count(), Event.objects.count(), ProcessVersion.objects.count()) == sizes
+
+
+def test_demo_loader_is_registered_after_the_organisation():
+    from yewu.core import demo as core_demo
+    from yewu.workflow import demo
+
+    assert (demo.ORDER, "workflow", demo.load) in core_demo._loaders
