@@ -876,17 +876,23 @@ def _fire_instance(pk: int, now: datetime.datetime) -> int:
     with _engine_errors():
         workflow = engine.load(instance.version, instance.state)
     waiting = engine.waiting_timer_ids(workflow)
+    fired: list[str] = []
+
+    def record_fired() -> None:
+        still = engine.waiting_timer_ids(workflow)
+        for task_id in [i for i in waiting if i not in still]:
+            fired.append(waiting.pop(task_id))
+            _event(instance, f"{fired[-1]}.fired", actor=None, data={"at": now.isoformat()})
+
     with engine.clock(now):
         with _engine_errors():
             workflow.refresh_timers()
+        record_fired()
+        if not fired:
+            ProcessInstance.objects.filter(pk=pk).update(next_timer_due=_next_due(instance, workflow))
+            return 0
         opened = _advance(instance, workflow, None, now=now)
-    still = engine.waiting_timer_ids(workflow)
-    fired = [waiting[i] for i in waiting if i not in still]
-    if not fired:
-        ProcessInstance.objects.filter(pk=pk).update(next_timer_due=_next_due(instance, workflow))
-        return 0
-    for bpmn_id in fired:
-        _event(instance, f"{bpmn_id}.fired", actor=None, data={"at": now.isoformat()})
+        record_fired()
     fields = _finish(instance, workflow, None)
     _save_state(instance, workflow, **fields)
     _notify_tasks(opened)
