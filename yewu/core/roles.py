@@ -45,6 +45,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "org.view_department": A, "org.view_position": A, "org.view_team": A,
             "org.view_employee": A, "org.view_parttimeposition": A, "org.view_delegation": A,
             "workflow.view_processinstance": A,
+            "workflow.view_processdefinition": A, "workflow.view_processversion": A,
         },
     ),
     "auditor": (
@@ -53,12 +54,25 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "core.view_event": A, "org.view_department": A, "org.view_position": A, "org.view_team": A,
             "org.view_employee": A, "org.view_parttimeposition": A, "org.view_delegation": A,
             "workflow.view_processinstance": A,
+            "workflow.view_processdefinition": A, "workflow.view_processversion": A,
+        },
+    ),
+    "process_admin": (
+        _("Process administrator"),
+        {
+            "org.view_department": A, "org.view_position": A,
+            **{
+                f"workflow.{action}_{model}": A
+                for model in ("processdefinition", "processversion")
+                for action in ("view", "add", "change", "delete")
+            },
         },
     ),
 }
 
 ROLE_NAMES = {
     "staff": "员工", "manager": "部门经理", "hr": "人事管理员", "executive": "公司领导", "auditor": "审计员",
+    "process_admin": "流程管理员",
 }
 
 

@@ -451,22 +451,22 @@ def _language(node: Any) -> str:
     return next((label for key, label in _NON_PYTHON_LANGUAGES.items() if key in language), language[:60])
 
 
-def _expression_problem(text: str) -> str:
-    """Why an expression cannot be evaluated (empty when it can be parsed as a safe expression)."""
+def _expression_problem(text: str) -> Reason | None:
+    """Why an expression cannot be evaluated (None when it parses as a safe expression)."""
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        return str(_("invalid syntax at column %(column)s") % {"column": exc.offset or "?"})
+        return Reason(_("invalid syntax at column %(column)s"), column=exc.offset or "?")
     except (ValueError, RecursionError, MemoryError):
-        return str(_("invalid syntax"))
+        return Reason(_("invalid syntax"))
     for node in ast.walk(tree):
         name = getattr(node, "id", None) or getattr(node, "attr", None) or ""
         if name.startswith("__"):
-            return str(_("names starting with __ are not allowed"))
+            return Reason(_("names starting with __ are not allowed"))
         if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
                       | ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom):
-            return str(_("%(construct)s is not allowed") % {"construct": type(node).__name__})
-    return ""
+            return Reason(_("%(construct)s is not allowed"), construct=type(node).__name__)
+    return None
 
 
 @cache

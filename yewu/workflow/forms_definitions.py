@@ -169,6 +169,10 @@ class StepSettingsForm(forms.Form):
 # --- filters (UI lists and API) ------------------------------------------------------------------
 
 
+def _yes_no() -> forms.Select:
+    return forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
+
+
 def _overdue_versions(today: Any = None) -> QuerySet:
     return ProcessVersion.objects.filter(
         status__in=[VersionStatus.PUBLISHED, VersionStatus.TRIAL], review_due__lt=today or timezone.localdate()
@@ -179,7 +183,7 @@ class ProcessDefinitionFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search", max_length=100)
     category = django_filters.CharFilter(label=_("Category"), max_length=60)
     owner_department = django_filters.ModelChoiceFilter(label=_("Owner department"), queryset=Department.objects.all())
-    review_overdue = django_filters.BooleanFilter(label=_("Re-review overdue"), method="overdue")
+    review_overdue = django_filters.BooleanFilter(label=_("Re-review overdue"), method="overdue", widget=_yes_no())
 
     class Meta:
         model = ProcessDefinition
@@ -203,7 +207,7 @@ class ProcessDefinitionFilterSet(django_filters.FilterSet):
 class ProcessVersionFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search", max_length=100)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=VersionStatus.choices)
-    review_overdue = django_filters.BooleanFilter(label=_("Re-review overdue"), method="overdue")
+    review_overdue = django_filters.BooleanFilter(label=_("Re-review overdue"), method="overdue", widget=_yes_no())
 
     class Meta:
         model = ProcessVersion
