@@ -34,7 +34,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from yewu.workflow.expressions import SCRIPT_ENGINE, ExpressionError
 
-_SPECS: OrderedDict[tuple[int, str], tuple[Any, dict]] = OrderedDict()
+_SPECS: OrderedDict[tuple[int, str, int], tuple[Any, dict]] = OrderedDict()
 _LOCK = threading.Lock()
 _CACHE_SIZE = 256
 _current_specs = threading.local()
@@ -110,8 +110,11 @@ def parse(bpmn_xml: str, process_id: str, dmn_xml: str = "", *, strict_decisions
 
 
 def specs_for(version: Any) -> tuple[Any, dict]:
-    """The parsed spec of a process version, from the cache (versions are immutable once used)."""
-    key = (version.pk, version.process_id)
+    """The parsed spec of a process version, from the cache.
+
+    The key includes the diagram's text, so an edited draft (or a reused primary key after a
+    restore or a rolled-back test) never runs a stale spec."""
+    key = (version.pk, version.process_id, hash((version.bpmn_xml, version.dmn_xml)))
     with _LOCK:
         hit = _SPECS.get(key)
         if hit is not None:
