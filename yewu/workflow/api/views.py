@@ -8,6 +8,7 @@ calls one service, whose refusals answer 400 with the service's code and message
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -94,12 +95,18 @@ class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._detail(instance)
 
 
+class _IdFilter(django_filters.NumberFilter):
+    """A record id: a whole number within the database's range (else a 400, never an overflow)."""
+
+    field_class = forms.IntegerField
+
+
 class TaskFilterSet(django_filters.FilterSet):
     """Filters of the task list; ids are plain numbers, so a filter never tells whether a record
     the caller may not see exists."""
 
     mine = django_filters.BooleanFilter(method="filter_mine", label=gettext_lazy("Only tasks assigned to me"))
-    instance = django_filters.NumberFilter(field_name="instance_id", label=gettext_lazy("Approval id"))
+    instance = _IdFilter(field_name="instance_id", label=gettext_lazy("Approval id"), min_value=1, max_value=s.MAX_ID)
     status = django_filters.CharFilter(
         label=gettext_lazy("Status: open, done, cancelled or pending"), max_length=20
     )

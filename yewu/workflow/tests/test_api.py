@@ -127,6 +127,8 @@ def test_tasks_list_all_visible_ones_or_only_mine(company, flow, gm, staff):
     assert len(result_ids(alice.get(TASKS, {"instance": a["id"], "status": "open", "step": "gm"}))) == 1
     hidden = _start(company.carol.user, title="别人的")
     assert result_ids(api_client(company.bob.user).get(TASKS, {"instance": hidden["id"]})) == []
+    for bad in ("-3.8e166", "2.5", "99999999999999999999"):
+        assert_error(alice.get(TASKS, {"instance": bad}), 400, "invalid")
 
 
 def test_the_inbox_endpoint_gives_counts_and_one_tab(company, flow, gm, staff):
