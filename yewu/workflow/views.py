@@ -120,11 +120,22 @@ def batch_approve(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Select the approvals to approve."))
         return redirect(_next_url(request, "workflow:inbox"))
     tasks = {t.pk: t for t in inbox.todo(request.user).filter(pk__in=ids)}
+    # Selected but no longer waiting (a colleague decided an or-sign step meanwhile): name it.
+    gone = {
+        t.pk: t for t in inbox.visible_tasks(request.user).filter(pk__in=set(ids) - set(tasks))
+        .select_related("instance")
+    }
     approved = 0
     for pk in ids:
         task = tasks.get(pk)
         if task is None:
-            messages.error(request, _("Task %(id)s is no longer waiting for you.") % {"id": pk})
+            if pk in gone:
+                messages.error(request, _("%(number)s %(title)s: %(reason)s") % {
+                    "number": gone[pk].instance.number, "title": gone[pk].instance.title,
+                    "reason": _("It is no longer waiting for you."),
+                })
+            else:
+                messages.error(request, _("Task %(id)s is no longer waiting for you.") % {"id": pk})
             continue
         try:
             services.approve_task(task, actor=request.user, comment=comment)
