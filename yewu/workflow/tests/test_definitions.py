@@ -572,3 +572,33 @@ def test_the_schema_documents_the_definition_endpoints(db):
                  "/api/workflow/versions/{id}/export/"):
         assert path in schema["paths"], path
     assert "application/xml" in json.dumps(schema["paths"]["/api/workflow/versions/{id}/export/"])
+
+
+@pytest.mark.fuzz
+def test_fuzzing_the_definition_api_as_a_process_administrator_finds_no_server_error(company, process_admin, draft):
+    """The generic fuzzing (yewu/core/tests/test_api_fuzz.py) reaches these endpoints as an auditor,
+    who may only read; here a process administrator sends generated bodies to every write too."""
+    pytest.importorskip("schemathesis")
+    import schemathesis
+    import yaml
+    from django.core.wsgi import get_wsgi_application
+
+    from yewu.core.tests.test_api_fuzz import (
+        EXAMPLES,
+        Findings,
+        Target,
+        _distinct,
+        _fuzz,
+        _in_test_transaction,
+        _token,
+    )
+
+    raw = yaml.safe_load(Client().get("/api/schema/").content)
+    schema = schemathesis.openapi.from_dict(raw).include(path_regex="^/api/workflow/(definitions|versions)/")
+    real_ids = {"/api/workflow/definitions/": draft.definition_id, "/api/workflow/versions/": draft.pk}
+    findings = Findings()
+    with _in_test_transaction() as log:
+        _fuzz(schema, Target(get_wsgi_application(), _token(process_admin), log, findings), real_ids, EXAMPLES)
+    assert findings.requests > 0
+    assert not findings.server_errors, "\n".join(findings.server_errors) + "\n\n" + "\n\n".join(_distinct(log.records))
+    assert not findings.not_json_errors, "\n".join(findings.not_json_errors)
