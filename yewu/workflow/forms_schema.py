@@ -600,6 +600,15 @@ class DateRangeWidget(forms.MultiWidget):
             return list(value)
         return [None, None]
 
+    def id_for_label(self, id_: str) -> str:
+        return f"{id_}_0" if id_ else id_
+
+    def render(self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None) -> str:
+        context = self.get_context(name, value, attrs)
+        start, end = (self.widgets[i].render(w["name"], w["value"], w["attrs"], renderer)
+                      for i, w in enumerate(context["widget"]["subwidgets"]))
+        return format_html('{}<span class="text-body-secondary" aria-hidden="true">~</span>{}', start, end)
+
 
 class DateRangeField(forms.MultiValueField):
     widget = DateRangeWidget
@@ -672,13 +681,13 @@ class TableWidget(forms.Widget):
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return not any(k.startswith(f"{name}__") for k in getattr(data, "keys", lambda: [])())
 
-    def _cell(self, name: str, row: Any, column: dict, value: Any) -> str:
+    def _cell(self, name: str, row: Any, column: dict, value: Any, choices: dict[str, list]) -> str:
         key = f"{name}__{row}__{column['name']}"
         kind = column["type"]
         label = column.get("label") or column["name"]
         common = {"class": "form-control form-control-sm", "aria-label": label}
-        if kind == "select" or kind in ("user", "department"):
-            choices = [("", "—"), *_choices_for(column)]
+        if kind in ("select", "user", "department"):
+            choices = [("", "—"), *choices[column["name"]]]
             selected = {str(v) for v in (value if isinstance(value, list) else [value]) if v not in (None, "")}
             options = format_html_join(
                 "", '<option value="{}"{}>{}</option>',
@@ -704,6 +713,7 @@ class TableWidget(forms.Widget):
 
     def render(self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None) -> str:
         rows = [r for r in (value or []) if isinstance(r, dict)] or [{} for _ in range(self.initial_rows)]
+        choices = {c["name"]: _choices_for(c) for c in self.columns if c["type"] in ("select", "user", "department")}
         head = format_html_join(
             "", '<th scope="col">{}{}</th>',
             ((c.get("label") or c["name"], mark_safe(' <span class="text-danger">*</span>') if c.get("required") else "")
@@ -712,7 +722,7 @@ class TableWidget(forms.Widget):
 
         def row_html(index: Any, row: dict) -> str:
             cells = format_html_join("", "<td>{}</td>", (
-                (self._cell(name, index, c, row.get(c["name"])),) for c in self.columns))
+                (self._cell(name, index, c, row.get(c["name"]), choices),) for c in self.columns))
             return format_html(
                 '<tr data-row>{}<td class="text-end"><button type="button" class="btn btn-sm btn-link text-danger" '
                 'data-remove-row aria-label="{}"><i class="bi bi-x-lg"></i></button></td></tr>',

@@ -429,3 +429,12 @@ def test_displayed_text_is_escaped_by_templates(people):
     html = Template("{% for label, value in rows %}<dd>{{ value|linebreaksbr }}</dd>{% endfor %}").render(
         Context({"rows": rows}))
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_rendering_a_long_table_queries_each_list_once(people, django_assert_max_num_queries):
+    rows = {f"items__{i}__item": f"第{i}项" for i in range(8)}
+    form = fs.as_django_form(SCHEMA, user=people[0], data=post(rows))
+    form.is_valid()
+    with django_assert_max_num_queries(3):  # colleagues, departments, the table's colleague column
+        html = render_to_string("workflow/partials/form_fields.html", {"form": form})
+    assert html.count('name="items__7__who"') == 1 and 'for="id_period_0"' in html
