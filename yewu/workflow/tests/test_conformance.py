@@ -22,7 +22,7 @@ from lxml import etree
 from yewu.core.errors import DomainError
 from yewu.core.testing.api import api_client
 from yewu.core.testing.browser import browser, chromium_path, demo, static_files  # noqa: F401
-from yewu.workflow import definitions, engine, services
+from yewu.workflow import bpmn_check, definitions, engine, services
 from yewu.workflow.choices import InstanceStatus, TaskStatus, VersionStatus
 from yewu.workflow.models import ProcessDefinition, ProcessVersion
 from yewu.workflow.testing.bpmn import chain
@@ -87,7 +87,7 @@ def test_every_file_imports_or_is_refused_naming_the_element_and_its_id(company,
     original = data.decode("utf-8")
     if make_executable and exported != original:
         # The one change --executable makes: the chosen process's isExecutable attribute.
-        assert exported == definitions._make_executable(original, version.process_id)
+        assert exported == bpmn_check._make_executable(original, version.process_id)
     else:
         assert exported == original  # the diagram interchange comes back untouched
     assert definitions.steps_of(version), "an imported file has people's steps for the settings forms"
