@@ -105,9 +105,13 @@ _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool) and (
-        value == value and abs(Decimal(str(value))) < NUMBER_LIMIT  # NaN != NaN
-    )
+    if not isinstance(value, int | float | Decimal) or isinstance(value, bool):
+        return False
+    try:
+        number = Decimal(str(value))
+        return number.is_finite() and abs(number) < NUMBER_LIMIT
+    except (InvalidOperation, ValueError):  # e.g. an int too long to print
+        return False
 
 
 def _is_int(value: Any, low: int, high: int) -> bool:

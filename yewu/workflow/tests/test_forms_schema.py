@@ -9,6 +9,8 @@ from django.http import QueryDict
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from yewu.core.errors import DomainError
 from yewu.core.models import Attachment
@@ -438,3 +440,34 @@ def test_rendering_a_long_table_queries_each_list_once(people, django_assert_max
     with django_assert_max_num_queries(3):  # colleagues, departments, the table's colleague column
         html = render_to_string("workflow/partials/form_fields.html", {"form": form})
     assert html.count('name="items__7__who"') == 1 and 'for="id_period_0"' in html
+
+
+# --- whatever arrives, only a FormError or a result ------------------------------------------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(schema=JSON | st.lists(st.fixed_dictionaries({"name": st.sampled_from(["a", "b"]), "label": st.text(max_size=5),
+                                                      "type": st.sampled_from(fs.FIELD_TYPES)},
+                                                     optional={"options": JSON, "columns": JSON, "min": JSON,
+                                                               "max": JSON, "required": JSON, "multiple": JSON}),
+                              max_size=3))
+def test_validate_schema_never_raises(schema):
+    assert isinstance(fs.validate_schema(schema), list)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(st.sampled_from([f["name"] for f in SCHEMA] + ["x"]), JSON, max_size=8))
+def test_clean_refuses_garbage_with_a_form_error_only(people, data):
+    try:
+        values = fs.clean(SCHEMA, data, user=people[0])
+    except FormError as exc:
+        assert exc.message
+    else:
+        assert json.loads(json.dumps(values)) == values
+    assert isinstance(fs.display(SCHEMA, data), list)
