@@ -49,6 +49,10 @@ class DefinitionError(ErrorCode):
     INVALID_STEPS = "workflow.invalid_steps", _("The settings of step %(step)s cannot be saved: %(field)s: %(problem)s")
     DEFINITION_KEY = "workflow.definition_key", _("A process needs a key (letters, digits, - and _).")
     DEFINITION_EXISTS = "workflow.definition_exists", _("A process with the key %(key)s exists already.")
+    KEY_TAKEN = "workflow.definition_key_taken", _(
+        "A process with the key %(key)s exists already. To add a version to it, give its key "
+        "(--key, or the key field); for a new process, choose another key."
+    )
     VERSION_RETIRED = "workflow.version_retired", _("A retired version cannot be changed.")
 
 
@@ -199,11 +203,16 @@ def import_bpmn(
 ) -> ProcessVersion:
     """Import a BPMN file as a new draft version: of the definition `key` when it exists, else of a new one.
 
-    The key defaults to the process id, the name to the process (or pool) name.
+    The key defaults to the process id, the name to the process (or pool) name. A key taken from
+    the process id never adds a version to an existing process (modelers reuse ids such as
+    "Process_1"): that needs the key given explicitly.
     """
     checked = check_bpmn(data, process_id=process_id, make_executable=make_executable)
-    key = (key or "").strip() or key_for(checked.process_id)
+    derived = not (key or "").strip()
+    key = key_for(checked.process_id) if derived else key.strip()
     definition = ProcessDefinition.objects.filter(key=key).first()
+    if definition is not None and derived:
+        raise DomainError(DefinitionError.KEY_TAKEN, key=key)
     if definition is None:
         definition = save_definition(
             None, {"key": key, "name": (name or "").strip() or checked.name[:120],

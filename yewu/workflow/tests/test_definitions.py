@@ -327,6 +327,9 @@ def test_import_makes_a_definition_and_then_new_versions_of_it(company):
     v1 = definitions.import_bpmn(xml, actor=company.admin, owner_department=company.sales)
     assert (v1.definition.key, v1.definition.name, v1.definition.owner_department, v1.version) == (
         "pd_leave", "请假", company.sales, 1)
+    with pytest.raises(DomainError) as exc:  # the same process id again: which process is meant?
+        definitions.import_bpmn(xml, actor=company.admin)
+    assert exc.value.code == "workflow.definition_key_taken" and "pd_leave" in refused(exc)
     v2 = definitions.import_bpmn(xml.encode(), actor=company.admin, key="pd_leave")
     assert (v2.definition_id, v2.version, v2.status) == (v1.definition_id, 2, VersionStatus.DRAFT)
     assert Event.objects.filter(activity="definition.created", case_id=str(v1.definition_id)).exists()
