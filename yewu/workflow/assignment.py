@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from yewu.org import resolvers
-from yewu.org.models import Department, Employee, Position
+from yewu.org.models import Delegation, Department, Employee, Position
 from yewu.org.models.employees import EmployeeStatus
 
 
@@ -34,6 +35,16 @@ class Resolution:
 
 def _employee_of(user: Any) -> Employee | None:
     return Employee.objects.select_related("department", "position").filter(user=user).first()
+
+
+def _as_employees(users: list[Any]) -> list[Any]:
+    """The employee records of logins loaded with `select_related("employee")` (a stand-in for
+    logins without one)."""
+    out = []
+    for user in users:
+        employee = getattr(user, "employee", None)
+        out.append(_FakeEmployee(user) if employee is None else employee)
+    return out
 
 
 def _users(employees: list[Employee]) -> list[Any]:
@@ -69,22 +80,22 @@ def resolve(rule: dict, *, requester: Any, department: Department, form: dict) -
     User = get_user_model()
     if kind == "user":
         names = rule.get("usernames") or [rule.get("username")]
-        users = list(User.objects.filter(username__in=[n for n in names if n], is_active=True))
+        users = list(User.objects.filter(username__in=[n for n in names if n], is_active=True)
+                     .select_related("employee"))
         order: dict[str, int] = {}
         for i, n in enumerate(names):
             order.setdefault(n, i)  # the first mention counts
         users.sort(key=lambda u: order.get(u.username, 0))
         wanted = ", ".join(n for n in names if n) or "nobody"
-        return Resolution(_users([_employee_of(u) or _FakeEmployee(u) for u in users]),
-                          f"{wanted}: no active account")
+        return Resolution(_users(_as_employees(users)), f"{wanted}: no active account")
     if kind == "field":
         ids = [v for v in _field_value(form, rule.get("field", "")) if str(v).isdigit()]
-        users = list(User.objects.filter(pk__in=ids, is_active=True))
+        users = list(User.objects.filter(pk__in=ids, is_active=True).select_related("employee"))
         order: dict[str, int] = {}
         for i, v in enumerate(ids):
             order.setdefault(str(v), i)
         users.sort(key=lambda u: order.get(str(u.pk), 0))
-        return Resolution(_users([_employee_of(u) or _FakeEmployee(u) for u in users]), "the form names nobody")
+        return Resolution(_users(_as_employees(users)), "the form names nobody")
     requester_emp = _employee_of(requester)
     if kind == "department_head":
         dept = department
@@ -143,10 +154,33 @@ class _FakeEmployee:
 
 def delegate_for(user: Any, process_key: str) -> tuple[Any, Any | None]:
     """(who gets the task, on whose behalf): the delegate when a delegation is in force."""
-    emp = _employee_of(user)
-    if emp is None:
-        return user, None
-    acting = resolvers.acting_for(emp, process_key)
-    if acting.pk != emp.pk and acting.user_id and acting.user.is_active:
-        return acting.user, user
-    return user, None
+    return delegates_for([user], process_key)[0]
+
+
+def delegates_for(users: list[Any], process_key: str) -> list[tuple[Any, Any | None]]:
+    """`delegate_for` for the people of one step at once (two queries, whatever their number).
+
+    Same rule as org.resolvers.acting_for: the latest-starting delegation in force that covers
+    the process and whose delegate is active and can sign in.
+    """
+    employees = {e.user_id: e for e in Employee.objects.filter(user__in=[u.pk for u in users])}
+    acting: dict[int, Any] = {}
+    if employees:
+        delegations = (
+            Delegation.objects.in_force(timezone.now())
+            .filter(principal__in=list(employees.values()))
+            .select_related("delegate__user")
+            .order_by("-starts_at", "pk")
+        )
+        for delegation in delegations:
+            delegate = delegation.delegate
+            if (delegation.principal_id in acting or not delegation.covers(process_key) or not delegate.is_active
+                    or not delegate.user_id or not delegate.user.is_active):
+                continue
+            acting[delegation.principal_id] = delegate.user
+    out = []
+    for user in users:
+        employee = employees.get(user.pk)
+        delegate = acting.get(employee.pk) if employee is not None else None
+        out.append((delegate, user) if delegate is not None and delegate.pk != user.pk else (user, None))
+    return out

@@ -72,8 +72,14 @@ def _event(instance: ProcessInstance, activity: str, *, actor: Any, data: dict |
 
 
 def _lock(instance: ProcessInstance | int) -> ProcessInstance:
+    """The approval row, locked until the transaction ends (only that row: `of=self`, else
+    PostgreSQL would also lock its version and definition, serialising every approval of a process)."""
     pk = instance if isinstance(instance, int) else instance.pk
-    return ProcessInstance.objects.select_for_update().select_related("version__definition").get(pk=pk)
+    return (
+        ProcessInstance.objects.select_for_update(of=("self",))
+        .select_related("version__definition", "requester", "department")
+        .get(pk=pk)
+    )
 
 
 def _save_state(instance: ProcessInstance, workflow: Any, **fields: Any) -> None:
@@ -253,8 +259,7 @@ def _open_step(
             users = remaining
     mode = _mode(settings_)
     rows = []
-    for order, user in enumerate(users):
-        assignee, principal = assignment.delegate_for(user, process_key)
+    for order, (assignee, principal) in enumerate(assignment.delegates_for(users, process_key)):
         waits = mode == ApprovalMode.SEQUENTIAL and order > 0
         rows.append(
             Task(
@@ -273,10 +278,13 @@ def _open_step(
     return rows, False
 
 
-def _sync(instance: ProcessInstance, workflow: Any, now: datetime.datetime) -> None:
+def _sync(instance: ProcessInstance, workflow: Any, now: datetime.datetime, live: set[str] | None = None) -> None:
     """Rows whose engine task is no longer waiting for people (the step was interrupted by a
-    timer, cut off by a terminate end, or the approval ended) are cancelled."""
+    timer, cut off by a terminate end, or the approval ended) are cancelled. `live`: the engine
+    task ids of the open rows when the caller knows them (nothing to do when all are ready)."""
     ready = [str(t.id) for t in _ready_user_tasks(workflow)]
+    if live is not None and live <= set(ready):
+        return
     instance.tasks.filter(status__in=LIVE).exclude(spiff_task__in=ready).update(
         status=TaskStatus.CANCELLED, completed_at=now
     )
@@ -289,6 +297,7 @@ def _advance(
     """Run the engine until it waits for people; open every newly ready step. Returns new task rows."""
     now = now or timezone.now()
     opened: list[Task] = []
+    projected: set[str] = set()
     for _round in range(100):  # steps that complete automatically let the engine move on
         with _engine_errors():
             workflow.do_engine_steps()
@@ -307,7 +316,7 @@ def _advance(
                 auto_done = True
         if not auto_done:
             break
-    _sync(instance, workflow, now)
+    _sync(instance, workflow, now, live=projected)
     return opened
 
 
@@ -416,10 +425,12 @@ def _step_rows(instance: ProcessInstance, spiff_task_id: str) -> list[Task]:
     return list(instance.tasks.filter(spiff_task=spiff_task_id).order_by("order", "pk"))
 
 
-def _step_outcome(instance: ProcessInstance, task: Task) -> str | None:
+def _step_outcome(instance: ProcessInstance, task: Task, step_rows: list[Task] | None = None) -> str | None:
     """After one decision: 'approved' / 'rejected' when the step is decided, None while it waits."""
+    if step_rows is None:
+        step_rows = _step_rows(instance, task.spiff_task)
     rows = [
-        r for r in _step_rows(instance, task.spiff_task)
+        r for r in step_rows
         if r.status != TaskStatus.CANCELLED and r.decision not in (Decision.TRANSFERRED, Decision.RETURNED)
     ]
     settings_ = _step_settings(instance, task.step_id)
@@ -484,13 +495,11 @@ def _decide_locked(
         data={"task": task.pk, "comment": comment[:500], **(data or {})},
     )
     now = timezone.now()
+    step_rows = _step_rows(instance, task.spiff_task)
     nxt = None
     if decision != Decision.REJECTED:
         # Sequential steps and added signers: the next person in line gets the task now.
-        nxt = (
-            instance.tasks.filter(spiff_task=task.spiff_task, status=PENDING, order__gt=task.order)
-            .order_by("order", "pk").first()
-        )
+        nxt = next((r for r in step_rows if r.status == PENDING and r.order > task.order), None)
     if nxt is not None:
         nxt.status = TaskStatus.OPEN
         nxt.created_at = now
@@ -499,14 +508,16 @@ def _decide_locked(
         _notify_tasks([nxt])
         _touch(instance, next_timer_due=_next_due(instance))
         return instance
-    outcome = _step_outcome(instance, task)
+    step_rows = [task if r.pk == task.pk else r for r in step_rows]  # with this decision
+    outcome = _step_outcome(instance, task, step_rows)
     if outcome is None:  # the step waits for more decisions (countersign, quorum)
         _touch(instance, next_timer_due=_next_due(instance))
         return instance
     # The step is decided: withdraw what is still open for it, tell the engine, move on.
-    instance.tasks.filter(spiff_task=task.spiff_task, status__in=LIVE).update(
-        status=TaskStatus.CANCELLED, completed_at=now
-    )
+    if any(r.status in LIVE for r in step_rows):
+        instance.tasks.filter(spiff_task=task.spiff_task, status__in=LIVE).update(
+            status=TaskStatus.CANCELLED, completed_at=now
+        )
     with _engine_errors():
         workflow = engine.load(instance.version, instance.state)
         spiff_task = workflow.get_task_from_id(UUID(task.spiff_task))
