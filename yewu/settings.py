@@ -209,6 +209,11 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "yewu.core.api.parsers.JSONParser",
+        "yewu.core.api.parsers.FormParser",
+        "yewu.core.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "yewu.core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute"},

@@ -95,17 +95,10 @@ def _in_test_transaction():
 #: Server errors already documented by a strict xfail regression test, so that the fuzzing stays
 #: green while the fix is pending: {(exception type, path or "*"): "the test that reproduces it"}.
 #: Found and fixed so far: OverflowError in POST /api/core/notifications/mark-read/ (ids beyond
-#: 64 bits), see test_api.py::test_mark_read_with_an_id_beyond_the_database_range_is_a_validation_error.
-KNOWN_SERVER_ERRORS: dict[tuple[str, str], str] = {
-    (
-        "TooManyFieldsSent",
-        "*",
-    ): "yewu/core/tests/test_api.py::test_too_many_form_fields_is_a_json_client_error",
-    (
-        "RequestDataTooBig",
-        "*",
-    ): "yewu/core/tests/test_api.py::test_oversized_body_is_a_json_client_error",
-}
+#: 64 bits), see test_api.py::test_mark_read_with_an_id_beyond_the_database_range_is_a_validation_error;
+#: TooManyFieldsSent / RequestDataTooBig while parsing (now 400 / 413); NUL characters reaching a
+#: PostgreSQL lookup (now refused by yewu/core/api/parsers.py).
+KNOWN_SERVER_ERRORS: dict[tuple[str, str], str] = {}
 
 
 def _known(error: str, path: str) -> bool:

@@ -16,11 +16,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from yewu.core.api.base import ScopedViewSet
+from yewu.core.api.parsers import FormParser, JSONParser, MultiPartParser
 from yewu.org.api.serializers import ScopedRelatedField
 from yewu.org.models import Department
 from yewu.workflow import definitions
