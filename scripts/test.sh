@@ -101,6 +101,13 @@ else
   echo "no translation catalogs yet; skipped"
 fi
 
+section "Translations complete (scripts/i18n.sh --check; in CI only, it rewrites the catalogs)"
+if [ "${CI:-}" = true ]; then
+  bash scripts/i18n.sh --check
+else
+  echo "skipped outside CI; run: bash scripts/i18n.sh --check"
+fi
+
 section "ruff check"
 .venv/bin/ruff check .
 

@@ -227,6 +227,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "/static/yewu/favicon.svg",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "persistAuthorization": True},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`: name each choice set after its own class in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "EmployeeStatusEnum": "yewu.org.models.employees.EmployeeStatus",
+        "VersionStatusEnum": "yewu.workflow.choices.VersionStatus",
+        "InstanceStatusEnum": "yewu.workflow.choices.InstanceStatus",
+        "TaskStatusEnum": "yewu.workflow.choices.TaskStatus",
+    },
 }
 
 LOGGING = {
