@@ -37,7 +37,7 @@ from yewu.core.errors import DomainError
 from yewu.core.models import Event
 from yewu.core.services import next_number, notify
 from yewu.org.models import Department, Employee
-from yewu.workflow import assignment, engine
+from yewu.workflow import assignment, engine, hooks
 from yewu.workflow.choices import ApprovalMode, Decision, InstanceStatus, TaskStatus, VersionStatus
 from yewu.workflow.errors import WorkflowError
 from yewu.workflow.models import (
@@ -338,10 +338,12 @@ def _end_status(instance: ProcessInstance, workflow: Any) -> str:
 def _finish(instance: ProcessInstance, workflow: Any, actor: Any, *, on_behalf_of: Any = None) -> dict:
     """Fields to save after an engine step: the end of the approval, or its next timer."""
     if not workflow.is_completed():
+        hooks.progressed(instance, workflow, actor=actor)  # the bound record follows the steps
         return {"next_timer_due": _next_due(instance, workflow)}
     status = _end_status(instance, workflow)
     _event(instance, f"process.{status}", actor=actor, on_behalf_of=on_behalf_of)
     instance.status = status
+    hooks.finished(instance, actor=actor)  # completion handlers, in this transaction
     _tell_requester(instance)
     return {"status": status, "ended_at": timezone.now(), "next_timer_due": None}
 
@@ -528,6 +530,7 @@ def _decide_locked(
         instance.tasks.filter(status__in=LIVE).update(status=TaskStatus.CANCELLED, completed_at=now)
         _event(instance, "process.rejected", actor=actor, on_behalf_of=task.principal)
         instance.status = InstanceStatus.REJECTED
+        hooks.finished(instance, actor=actor)  # completion handlers, in this transaction
         _tell_requester(instance)
         fields = {"status": InstanceStatus.REJECTED, "ended_at": now, "next_timer_due": None}
     else:
@@ -687,6 +690,8 @@ def withdraw_instance(instance: ProcessInstance, *, actor: Any, comment: str = "
     now = timezone.now()
     instance.tasks.filter(status__in=LIVE).update(status=TaskStatus.CANCELLED, completed_at=now)
     _event(instance, "process.withdrawn", actor=actor, data={"comment": (comment or "").strip()[:500]})
+    instance.status = InstanceStatus.WITHDRAWN
+    hooks.finished(instance, actor=actor)  # completion handlers, in this transaction
     _save_state(instance, workflow, status=InstanceStatus.WITHDRAWN, ended_at=now, next_timer_due=None)
     return instance
 

@@ -1,0 +1,91 @@
+"""What an approval does to its business record: handlers called by the approval services.
+
+A module that binds its records to a process (P21 binds process versions; procurement will bind
+requisitions) registers handlers here, keyed by the process key or by the bound record's type
+("workflow.processversion"):
+
+    @hooks.on_finish("process_standard")
+    def released(instance, *, actor): ...        # the approval ended: approved, rejected, withdrawn
+
+    @hooks.on_progress("process_standard")
+    def moved(instance, *, steps, actor): ...    # after an engine step; `steps` are the ids of the
+                                                 # steps now waiting for people
+
+Handlers run inside the transaction of the step that triggered them, after the instance's new
+status is known (`instance.status`) and before it is written: an exception in a handler rolls the
+whole step back, so a record never disagrees with its approval. They must not start or act on the
+same approval. An internal registry, not a plugin API (see STYLE.md): modules register in their
+AppConfig.ready() (or at import of the module that WorkflowConfig.ready() imports).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from SpiffWorkflow.util.task import TaskState
+
+FinishHandler = Callable[..., None]
+ProgressHandler = Callable[..., None]
+
+_FINISH: dict[str, list[FinishHandler]] = {}
+_PROGRESS: dict[str, list[ProgressHandler]] = {}
+
+
+def on_finish(*keys: str) -> Callable[[FinishHandler], FinishHandler]:
+    """Register `handler(instance, *, actor)` for approvals of these process keys or record types."""
+
+    def register(handler: FinishHandler) -> FinishHandler:
+        for key in keys:
+            if handler not in _FINISH.setdefault(key, []):
+                _FINISH[key].append(handler)
+        return handler
+
+    return register
+
+
+def on_progress(*keys: str) -> Callable[[ProgressHandler], ProgressHandler]:
+    """Register `handler(instance, *, steps, actor)`, called after each engine step of a running approval."""
+
+    def register(handler: ProgressHandler) -> ProgressHandler:
+        for key in keys:
+            if handler not in _PROGRESS.setdefault(key, []):
+                _PROGRESS[key].append(handler)
+        return handler
+
+    return register
+
+
+def record_type(instance: Any) -> str:
+    """The bound record's type as "app_label.model" ("" for a general approval)."""
+    if not instance.content_type_id:
+        return ""
+    return ContentType.objects.get_for_id(instance.content_type_id).model_class()._meta.label_lower
+
+
+def _handlers(registry: dict[str, list[Callable]], instance: Any) -> list[Callable]:
+    if not registry:
+        return []
+    found = list(registry.get(instance.version.definition.key, ()))
+    kind = record_type(instance)
+    for handler in registry.get(kind, ()) if kind else ():
+        if handler not in found:
+            found.append(handler)
+    return found
+
+
+def finished(instance: Any, *, actor: Any) -> None:
+    """The approval has ended (its status is set on `instance`): run the finish handlers."""
+    for handler in _handlers(_FINISH, instance):
+        handler(instance, actor=actor)
+
+
+def progressed(instance: Any, workflow: Any, *, actor: Any) -> None:
+    """The engine moved on and the approval still runs: run the progress handlers."""
+    handlers = _handlers(_PROGRESS, instance)
+    if not handlers:
+        return
+    steps = {t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    for handler in handlers:
+        handler(instance, steps=steps, actor=actor)
