@@ -18,6 +18,7 @@ class WorkflowConfig(AppConfig):
 
         periodic.register("workflow.due_tasks", due_tasks)
         __import__("yewu.workflow.demo")  # registers the demo approvals loader with yewu.core.demo
+        __import__("yewu.workflow.publishing")  # P21 moves the versions it publishes (workflow hooks)
         register_approval_centre()
         __import__("yewu.workflow.views_definitions", fromlist=["_"]).register_definition_menu()
 

@@ -20,7 +20,7 @@ from lxml import etree
 from yewu.core import permissions
 from yewu.core.audit import delta, record_event
 from yewu.core.errors import DomainError, ErrorCode
-from yewu.workflow import engine
+from yewu.workflow import dmn, engine
 from yewu.workflow.bpmn_check import (  # noqa: F401 - re-exported: the definition module's public checks
     HUMAN_STEPS,
     MAX_BYTES,
@@ -54,6 +54,15 @@ class DefinitionError(ErrorCode):
         "(--key, or the key field); for a new process, choose another key."
     )
     VERSION_RETIRED = "workflow.version_retired", _("A retired version cannot be changed.")
+    INVALID_TABLE = "workflow.invalid_decision_table", _("The decision table cannot be saved: %(where)s: %(problem)s")
+    NO_DECISION_TABLE = "workflow.no_decision_table", _("This version has no DMN decision table.")
+    NEEDS_APPROVAL = "workflow.version_needs_approval", _(
+        "Versions are published through the approval process %(name)s: submit the version for review, "
+        "and its approval moves it on."
+    )
+    APPROVAL_RUNNING = "workflow.version_approval_running", _(
+        "The version is in the publishing approval %(number)s; it moves on with that approval."
+    )
 
 
 def steps_of(version: ProcessVersion) -> list[Step]:
@@ -63,14 +72,61 @@ def steps_of(version: ProcessVersion) -> list[Step]:
 
 # --- per-step settings ---------------------------------------------------------------------------
 
-ASSIGNEE_TYPES = ("user", "field", "department_head", "supervisor", "position")
+ASSIGNEE_TYPES = ("user", "field", "department_head", "department_heads", "supervisor", "position")
 EMPTY_RULES = ("admin", "skip", "refuse")
-ESCALATIONS = ("notify_supervisor", "reassign", "auto_approve")
+ESCALATIONS = ("notify_supervisor", "reassign", "auto_approve", "auto_return")
 ON_REJECT = ("end", "route")
+KINDS = ("approve", "submit")
+REQUESTER_RULES = ("auto_pass", "approve")
+#: Every per-step key the runtime reads (services._open_step, _mode, _step_outcome, _decide_locked,
+#: process_due_tasks / _escalate); the step form and the API edit exactly these.
 STEP_KEYS = (
-    "assignee", "mode", "quorum", "due_hours", "remind_before_hours", "escalation", "escalate_to", "sop",
-    "empty", "on_reject",
+    "kind", "assignee", "mode", "quorum", "due_hours", "remind_before_hours", "escalation", "escalate_to", "sop",
+    "empty", "on_reject", "requester_is_approver", "dedupe",
 )
+#: What each assignee rule type may say (see yewu.workflow.assignment): key → (kind, required).
+RULE_KEYS: dict[str, dict[str, tuple[str, bool]]] = {
+    "user": {"username": ("text", False), "usernames": ("texts", False)},
+    "field": {"field": ("text", True)},
+    "department_head": {"field": ("text", False)},
+    "department_heads": {"departments": ("texts", False), "field": ("text", False)},
+    "supervisor": {"levels": ("int", False), "up_to": ("text", False)},
+    "position": {"position": ("text", True), "department": ("text", False), "include_below": ("bool", False)},
+}
+_TRUE = (True, "true", "True", "1", 1, "on", "yes")
+_FALSE = (False, "false", "False", "0", 0, "off", "no")
+
+
+def _rule_problem(rule: dict[str, Any]) -> Any:
+    """Why an assignee rule cannot be resolved (None when it can)."""
+    kind = rule.get("type")
+    if kind not in ASSIGNEE_TYPES:
+        return _("the rule's type must be one of user, field, department_head, department_heads, supervisor, "
+                 "position")
+    allowed = RULE_KEYS[kind]
+    for key, value in rule.items():
+        if key == "type":
+            continue
+        if key not in allowed:
+            return Reason(_("a %(type)s rule has no key %(key)s"), type=kind, key=str(key)[:40])
+        shape = allowed[key][0]
+        if shape == "text" and not (isinstance(value, str) and 0 < len(value) <= 150):
+            return Reason(_("%(key)s must be a non-empty text"), key=key)
+        if shape == "texts" and not (isinstance(value, list) and 0 < len(value) <= 50
+                                     and all(isinstance(v, str) and v for v in value)):
+            return Reason(_("%(key)s must be a list of texts"), key=key)
+        if shape == "int" and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 20):
+            return Reason(_("%(key)s must be a whole number from 1 to 20"), key=key)
+        if shape == "bool" and not isinstance(value, bool):
+            return Reason(_("%(key)s must be true or false"), key=key)
+    for key, (_shape, required) in allowed.items():
+        if required and key not in rule:
+            return Reason(_("a %(type)s rule needs %(key)s"), type=kind, key=key)
+    if kind == "user" and not (rule.get("username") or rule.get("usernames")):
+        return _("a user rule needs username or usernames")
+    if kind == "department_heads" and not (rule.get("departments") or rule.get("field")):
+        return _("a department_heads rule needs departments or field")
+    return None
 
 
 def clean_step_settings(step_id: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -86,8 +142,9 @@ def clean_step_settings(step_id: str, values: dict[str, Any]) -> dict[str, Any]:
             continue
         if not isinstance(rule, dict):
             raise refuse(key, _("an assignee rule is a JSON object such as {\"type\": \"department_head\"}"))
-        if rule.get("type") not in ASSIGNEE_TYPES:
-            raise refuse(key, _("the rule's type must be one of user, field, department_head, supervisor, position"))
+        problem = _rule_problem(rule)
+        if problem is not None:
+            raise refuse(key, problem)
         out[key] = rule
     mode = values.get("mode") or ""
     if mode:
@@ -107,12 +164,27 @@ def clean_step_settings(step_id: str, values: dict[str, Any]) -> dict[str, Any]:
         out[key] = number if integer or number != int(number) else int(number)
     if out.get("mode") == ApprovalMode.QUORUM and not out.get("quorum"):
         raise refuse("quorum", _("a quorum step needs the number of approvals"))
-    for key, choices in (("escalation", ESCALATIONS), ("empty", EMPTY_RULES), ("on_reject", ON_REJECT)):
+    for key, choices in (("escalation", ESCALATIONS), ("empty", EMPTY_RULES), ("on_reject", ON_REJECT),
+                         ("kind", KINDS), ("requester_is_approver", REQUESTER_RULES)):
         value = values.get(key) or ""
         if value:
             if value not in choices:
                 raise refuse(key, _("not one of the allowed values"))
             out[key] = value
+    dedupe = values.get("dedupe")
+    if dedupe not in (None, ""):
+        if dedupe in _TRUE:
+            out["dedupe"] = True
+        elif dedupe in _FALSE:
+            out["dedupe"] = False
+        else:
+            raise refuse("dedupe", _("true or false"))
+    if "remind_before_hours" in out and "due_hours" not in out:
+        raise refuse("remind_before_hours", _("a reminder needs a time limit (due_hours)"))
+    if "remind_before_hours" in out and out["remind_before_hours"] >= out["due_hours"]:
+        raise refuse("remind_before_hours", _("the reminder must come before the time limit"))
+    if "escalate_to" in out and out.get("escalation") != "reassign":
+        raise refuse("escalate_to", _("only used when the escalation is reassign"))
     sop = values.get("sop")
     if sop not in (None, ""):
         if not isinstance(sop, str) or len(sop) > 20000:
@@ -267,7 +339,9 @@ def _process_gone(bpmn_xml: str | bytes, process_id: str) -> bool:
 def save_steps(version: ProcessVersion, steps: dict[str, dict[str, Any]], *, actor: Any) -> ProcessVersion:
     """Set the per-step settings of a draft (who acts, how they decide, time limit, SOP, ...).
 
-    Steps not named keep their settings; keys Yewu does not edit here (e.g. "kind") are kept.
+    Steps not named keep their settings; so do the keys of a named step that `steps` leaves out
+    (a key given as null or "" goes back to its default). Keys Yewu does not edit (outside
+    STEP_KEYS) are kept as they are.
     """
     version = _draft(version, actor)
     known = {s.id for s in steps_of(version)}
@@ -276,13 +350,62 @@ def save_steps(version: ProcessVersion, steps: dict[str, dict[str, Any]], *, act
         if step_id not in known:
             raise DomainError(DefinitionError.INVALID_STEPS, step=step_id, field="id",
                               problem=Reason(_("the diagram has no such step")))
-        kept = {k: v for k, v in (current.get(step_id) or {}).items() if k not in STEP_KEYS}
-        current[step_id] = {**kept, **clean_step_settings(step_id, values)}
+        if not isinstance(values, dict):
+            raise DomainError(DefinitionError.INVALID_STEPS, step=step_id, field="settings",
+                              problem=Reason(_("an object of settings is needed")))
+        old = current.get(step_id) or {}
+        kept = {k: v for k, v in old.items() if k not in STEP_KEYS}
+        merged = {**{k: v for k, v in old.items() if k in STEP_KEYS}, **values}
+        current[step_id] = {**kept, **clean_step_settings(step_id, merged)}
     before = version.steps
     version.steps_json = json.dumps(current, ensure_ascii=False, sort_keys=True)
     version.save(update_fields=["steps_json"])
     record_event(version, "version.steps_changed", actor=actor, department=version.definition.owner_department,
                  data=delta(before, current))
+    return version
+
+
+# --- DMN decision tables -------------------------------------------------------------------------
+
+
+def decision_table(version: ProcessVersion) -> dict[str, Any] | None:
+    """The version's DMN decision table as data (see yewu.workflow.dmn), None without one."""
+    return dmn.read_table(version.dmn_xml)
+
+
+@transaction.atomic
+def save_decision_table(version: ProcessVersion, table: dict[str, Any], *, actor: Any) -> ProcessVersion:
+    """Change the DMN decision table (thresholds, rules, columns) without touching the diagram.
+
+    A draft changes in place. Versions in any other status never change: the table goes into a new
+    draft copied from the version (returned), to be published like any other. The new XML passes
+    the same checks as an import (the DMN file, and the engine parsing the diagram with it).
+    """
+    version = ProcessVersion.objects.select_for_update().select_related("definition").get(pk=version.pk)
+    current = decision_table(version)
+    if current is None:
+        raise DomainError(DefinitionError.NO_DECISION_TABLE)
+    if version.status == VersionStatus.DRAFT:
+        permissions.require(actor, "change", version)
+    else:
+        permissions.require(actor, "change", version.definition)
+    cleaned = dmn.clean_table(table, current=current)
+    dmn_xml = check_dmn(dmn.write_table(version.dmn_xml, cleaned))
+    check_bpmn(version.bpmn_xml, process_id=version.process_id, dmn_xml=dmn_xml)
+    source = version
+    if version.status != VersionStatus.DRAFT:
+        version = copy_version(version, actor=actor)
+        version = ProcessVersion.objects.select_for_update().select_related("definition").get(pk=version.pk)
+        version.notes = str(_("Copied from version %(version)s with a changed decision table.")
+                            % {"version": source.version})
+        version.save(update_fields=["notes"])
+    version.dmn_xml = dmn_xml
+    version.save(update_fields=["dmn_xml"])
+    engine.forget(version.pk)
+    after = dmn.read_table(dmn_xml)
+    record_event(version, "version.decision_changed", actor=actor, department=version.definition.owner_department,
+                 data={"decision": cleaned["decision"], "from_version": source.version,
+                       **delta(dmn.summary(current), dmn.summary(after))})
     return version
 
 
@@ -314,8 +437,13 @@ def legal_targets(version: ProcessVersion) -> list[VersionStatus]:
 def set_version_status(version: ProcessVersion, target: str, *, actor: Any) -> ProcessVersion:
     """Move a version through draft → review → trial → published → retired; publishing retires the old one.
 
-    Publishing sets the re-review date a year ahead unless one is set already.
+    Publishing sets the re-review date a year ahead unless one is set already. Once the publishing
+    process (P21, yewu.workflow.publishing) has a published version, a version reaches review,
+    trial run and published only through its approval (`publishing.submit_for_review`); this
+    direct change is then left for retiring.
     """
+    from yewu.workflow import publishing
+
     version = ProcessVersion.objects.select_for_update().select_related("definition").get(pk=version.pk)
     permissions.require(actor, "change", version)
     current = VersionStatus(version.status)
@@ -323,18 +451,49 @@ def set_version_status(version: ProcessVersion, target: str, *, actor: Any) -> P
         raise DomainError(WorkflowError.BAD_TRANSITION, current=current.label, target=str(target)[:40])
     if target not in VERSION_TRANSITIONS[current]:
         raise DomainError(WorkflowError.BAD_TRANSITION, current=current.label, target=VersionStatus(target).label)
+    running = publishing.running_approval(version)
+    if running is not None:
+        raise DomainError(DefinitionError.APPROVAL_RUNNING, number=running.number)
+    if target != VersionStatus.RETIRED:
+        governing = publishing.publishing_definition()
+        if governing is not None:
+            raise DomainError(DefinitionError.NEEDS_APPROVAL, name=governing.name)
+    return move_version(version, target, actor=actor)
+
+
+def move_version(version: ProcessVersion, target: str, *, actor: Any, data: dict | None = None) -> ProcessVersion:
+    """Write a lifecycle move of a locked version and its audit events (no checks: callers check).
+
+    Publishing retires the version published before and sets the re-review date a year ahead
+    unless one is set already.
+    """
     if target == VersionStatus.PUBLISHED:
         for old in version.definition.versions.filter(status=VersionStatus.PUBLISHED).exclude(pk=version.pk):
             old.status = VersionStatus.RETIRED
             old.save(update_fields=["status"])
-            record_event(old, "version.retired", actor=actor, data={"status": [VersionStatus.PUBLISHED, VersionStatus.RETIRED]})
+            record_event(old, "version.retired", actor=actor,
+                         data={"status": [VersionStatus.PUBLISHED, VersionStatus.RETIRED], **(data or {})})
         version.published_at = timezone.now()
         if version.review_due is None:
             version.review_due = timezone.localdate() + REVIEW_PERIOD
     before = version.status
     version.status = target
     version.save(update_fields=["status", "published_at", "review_due"])
-    record_event(version, f"version.{target}", actor=actor, data={"status": [before, target]})
+    record_event(version, f"version.{target}", actor=actor, data={"status": [before, target], **(data or {})})
+    return version
+
+
+@transaction.atomic
+def release_without_approval(version: ProcessVersion, *, actor: Any, via: str) -> ProcessVersion:
+    """Publish a draft straight away, without the publishing approval: for the pack installer
+    (`via="pack"`) and test helpers only, never for a page or the API. The events say `via`."""
+    version = ProcessVersion.objects.select_for_update().select_related("definition").get(pk=version.pk)
+    permissions.require(actor, "change", version)
+    for target in (VersionStatus.REVIEW, VersionStatus.PUBLISHED):
+        if target not in VERSION_TRANSITIONS[VersionStatus(version.status)]:
+            raise DomainError(WorkflowError.BAD_TRANSITION, current=VersionStatus(version.status).label,
+                              target=target.label)
+        move_version(version, target, actor=actor, data={"via": via})
     return version
 
 # --- export --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yewu.core.errors import DomainError
 from yewu.org.models import Department
 from yewu.workflow.choices import ApprovalMode, VersionStatus
 from yewu.workflow.definitions import MAX_BYTES
@@ -126,9 +127,17 @@ class JSONRuleField(forms.CharField):
 
 
 class StepSettingsForm(forms.Form):
-    """The settings of one people's step (stored in ProcessVersion.steps_json under the step's id)."""
+    """The settings of one people's step (stored in ProcessVersion.steps_json under the step's id).
+
+    One field per key the runtime reads (definitions.STEP_KEYS); the form checks them with the
+    same rules as the service (definitions.clean_step_settings), reporting each on its field.
+    """
 
     step_id = forms.CharField(widget=forms.HiddenInput, max_length=200)
+    kind = forms.ChoiceField(label=_("Kind of step"), required=False, choices=[
+        ("", _("Default (an approval)")), ("approve", _("An approval")),
+        ("submit", _("The requester's own step (done by submitting; theirs again after a return)")),
+    ])
     assignee = JSONRuleField(
         label=_("Who acts (assignee rule)"), required=False, max_length=4000,
         help_text=_('E.g. {"type": "department_head"}, {"type": "supervisor", "levels": 2}, '
@@ -144,11 +153,21 @@ class StepSettingsForm(forms.Form):
     escalation = forms.ChoiceField(label=_("On breach of the time limit"), required=False, choices=[
         ("", _("Default (notify the supervisor)")), ("notify_supervisor", _("Notify the supervisor")),
         ("reassign", _("Reassign")), ("auto_approve", _("Approve automatically")),
+        ("auto_return", _("Return automatically to the previous step")),
     ])
-    escalate_to = JSONRuleField(label=_("Reassign to (rule)"), required=False, max_length=4000)
+    escalate_to = JSONRuleField(label=_("Reassign to (rule)"), required=False, max_length=4000,
+                                help_text=_("Only with “Reassign”; empty: the assignee's supervisor."))
     empty = forms.ChoiceField(label=_("When nobody is found"), required=False, choices=[
         ("", _("Default (the administrator)")), ("admin", _("The administrator acts")),
         ("skip", _("Skip the step")), ("refuse", _("Refuse to start")),
+    ])
+    requester_is_approver = forms.ChoiceField(label=_("When the requester is an approver"), required=False, choices=[
+        ("", _("Default (passes automatically for them)")), ("auto_pass", _("Passes automatically for them")),
+        ("approve", _("They approve like anyone else")),
+    ])
+    dedupe = forms.ChoiceField(label=_("Someone who already approved"), required=False, choices=[
+        ("", _("Default (approves once: passes automatically)")), ("true", _("Approves once: passes automatically")),
+        ("false", _("Approves again at this step")),
     ])
     on_reject = forms.ChoiceField(label=_("On rejection"), required=False, choices=[
         ("", _("Default (the approval ends)")), ("end", _("The approval ends")),
@@ -156,6 +175,26 @@ class StepSettingsForm(forms.Form):
     ])
     sop = forms.CharField(label=_("SOP (shown to whoever holds the task)"), required=False, max_length=20000,
                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        initial = dict(kwargs.get("initial") or {})
+        if isinstance(initial.get("dedupe"), bool):
+            initial["dedupe"] = "true" if initial["dedupe"] else "false"
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        from yewu.workflow.definitions import STEP_KEYS, clean_step_settings
+
+        try:
+            clean_step_settings(data.get("step_id") or "", self.settings())
+        except DomainError as exc:
+            field = exc.params.get("field")
+            self.add_error(field if field in STEP_KEYS and field in self.fields else None, exc.message)
+        return data
 
     def settings(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

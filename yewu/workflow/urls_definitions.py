@@ -19,6 +19,9 @@ urlpatterns = [
     path("versions/<int:pk>/steps/", views.VersionStepsView.as_view(), name="version_steps"),
     path("versions/<int:pk>/copy/", views.VersionCopyView.as_view(), name="version_copy"),
     path("versions/<int:pk>/modeler/", views.VersionModelerView.as_view(), name="version_modeler"),
+    path("versions/<int:pk>/decision/", views.VersionDecisionView.as_view(), name="version_decision"),
+    path("versions/<int:pk>/submit/", views.VersionSubmitView.as_view(), name="version_submit"),
+    path("versions/<int:pk>/migrate/", views.VersionMigrateView.as_view(), name="version_migrate"),
     *[
         path(f"versions/<int:pk>/to-{status}/", views.VersionStatusView.as_view(target=status),
              name=f"version_to_{status}")

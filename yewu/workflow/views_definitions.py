@@ -28,7 +28,7 @@ from yewu.core.views.generic import (
     ObjectListView,
     ScopedMixin,
 )
-from yewu.workflow import definitions
+from yewu.workflow import definitions, dmn, migration, publishing
 from yewu.workflow.choices import VersionStatus
 from yewu.workflow.errors import WorkflowError
 from yewu.workflow.forms_definitions import (
@@ -40,7 +40,7 @@ from yewu.workflow.forms_definitions import (
     StepSettingsForm,
     VersionDetailsForm,
 )
-from yewu.workflow.models import ProcessDefinition, ProcessVersion
+from yewu.workflow.models import ProcessDefinition, ProcessVersion, Task
 
 
 def register_definition_menu() -> None:
@@ -70,6 +70,9 @@ def register_definition_menu() -> None:
         "version.trial": _("Trial run started"),
         "version.published": _("Published"),
         "version.retired": _("Retired"),
+        "version.decision_changed": _("Decision table changed"),
+        "version.instances_migrated": _("Approvals moved to a newer version"),
+        "process.migrated": _("Moved to a newer version of the process"),
     })
 
 
@@ -285,11 +288,30 @@ class VersionDetailView(ObjectDetailView):
         version: ProcessVersion = ctx["object"]
         can_change = ctx["can_change"]
         is_draft = version.status == VersionStatus.DRAFT
+        governing = publishing.publishing_definition()
+        approvals = list(publishing.approvals(version).select_related("requester")[:10])
+        running = next((a for a in approvals if a.is_running), None)
+        targets = [(s, _transition_label(s)) for s in definitions.legal_targets(version)] if can_change else []
+        if running is not None:
+            targets = []
+        elif governing is not None:
+            targets = [(s, label) for s, label in targets if s == VersionStatus.RETIRED]
+        table = definitions.decision_table(version)
+        newer = migration.targets(version) if can_change else []
         ctx.update(
             title=str(version),
             statuses=VersionStatus.choices,
             export_url=reverse("processes:version_export", args=[version.pk]),
-            targets=[(s, _transition_label(s)) for s in definitions.legal_targets(version)] if can_change else [],
+            targets=targets,
+            governing=governing,
+            can_submit=can_change and is_draft and governing is not None and running is None,
+            approvals=approvals,
+            trail=_trail(approvals[0]) if approvals else [],
+            decision=table,
+            can_edit_decision=table is not None and (
+                (can_change and is_draft) or permissions.can(self.request.user, "change", version.definition)),
+            migration_targets=newer,
+            running_count=migration.running(version).count() if newer else 0,
             step_forms=kwargs.get("step_forms") or _step_forms(version),
             editable_steps=can_change and is_draft,
             can_model=can_change and is_draft,
@@ -299,6 +321,11 @@ class VersionDetailView(ObjectDetailView):
             review_overdue=bool(version.review_due and version.review_due < _today() and version.status in _REVIEWED),
         )
         return ctx
+
+
+def _trail(instance: Any) -> list[Task]:
+    """Who did what in a publishing approval, in order (the version page's trail)."""
+    return list(instance.tasks.select_related("assignee", "principal").order_by("created_at", "pk"))
 
 
 def _transition_label(target: str) -> Any:
@@ -454,3 +481,206 @@ class VersionModelerView(ScopedMixin, View):
             return JsonResponse({"code": exc.code, "message": exc.message}, status=400)
         return JsonResponse({"code": "ok", "message": _t("The diagram was saved."),
                              "url": version.get_absolute_url(), "process_id": version.process_id})
+
+
+# --- publishing through P21 ----------------------------------------------------------------------
+
+
+class VersionSubmitView(ObjectActionView):
+    """Send a draft for review: the P21 approval starts, bound to the version (or, without a
+    published P21, the version just moves to review)."""
+
+    model = ProcessVersion
+
+    def perform(self, obj):
+        purpose = (self.request.POST.get("purpose") or "").strip()[:2000]
+        remarks = (self.request.POST.get("remarks") or "").strip()[:2000]
+        form = {k: v for k, v in (("purpose", purpose), ("remarks", remarks)) if v}
+        approval = publishing.submit_for_review(obj, actor=self.request.user, form=form)
+        if approval is None:
+            messages.success(self.request, _t("The version is now: %(status)s.") % {"status": VersionStatus.REVIEW.label})
+        else:
+            messages.success(self.request, _t("The version is in review; its publishing approval is %(number)s.")
+                             % {"number": approval.number})
+
+
+# --- DMN decision table editor -------------------------------------------------------------------
+
+
+def _int(value: Any, default: int, limit: int) -> int:
+    try:
+        return max(0, min(int(value), limit))
+    except (TypeError, ValueError):
+        return default
+
+
+def table_from_post(post: Any) -> dict[str, Any]:
+    """The decision table as the editor posts it (in-{i}-…, out-{j}-…, rule-{r}-…)."""
+    n_in = _int(post.get("inputs"), 0, dmn.MAX_COLUMNS)
+    n_out = _int(post.get("outputs"), 0, dmn.MAX_COLUMNS)
+    n_rules = _int(post.get("rules"), 0, dmn.MAX_RULES)
+    return {
+        "hit_policy": post.get("hit_policy", ""),
+        "inputs": [{k: post.get(f"in-{i}-{k}", "") for k in ("id", "label", "expression", "type")} for i in range(n_in)],
+        "outputs": [{k: post.get(f"out-{j}-{k}", "") for k in ("id", "label", "name", "type")} for j in range(n_out)],
+        "rules": [{"id": post.get(f"rule-{r}-id", ""), "description": post.get(f"rule-{r}-description", ""),
+                   "inputs": [post.get(f"rule-{r}-in-{i}", "") for i in range(n_in)],
+                   "outputs": [post.get(f"rule-{r}-out-{j}", "") for j in range(n_out)]} for r in range(n_rules)],
+    }
+
+
+def _edit_table(table: dict[str, Any], op: str) -> dict[str, Any]:
+    """Add or remove a rule or a column of the table being edited (nothing is saved)."""
+    kind, _sep, index = op.partition(":")
+    try:
+        at = int(index) if index else -1
+    except ValueError:
+        at = -1
+    inputs, outputs, rules = table["inputs"], table["outputs"], table["rules"]
+    if kind == "add_rule" and len(rules) < dmn.MAX_RULES:
+        rules.append({"id": "", "description": "", "inputs": [dmn.ANY] * len(inputs), "outputs": [""] * len(outputs)})
+    elif kind == "remove_rule" and 0 <= at < len(rules):
+        rules.pop(at)
+    elif kind == "up_rule" and 0 < at < len(rules):
+        rules[at - 1], rules[at] = rules[at], rules[at - 1]
+    elif kind == "add_input" and len(inputs) < dmn.MAX_COLUMNS:
+        inputs.append({"id": "", "label": "", "expression": "", "type": ""})
+        for rule in rules:
+            rule["inputs"].append(dmn.ANY)
+    elif kind == "remove_input" and 0 <= at < len(inputs):
+        inputs.pop(at)
+        for rule in rules:
+            rule["inputs"].pop(at)
+    elif kind == "add_output" and len(outputs) < dmn.MAX_COLUMNS:
+        outputs.append({"id": "", "label": "", "name": "", "type": ""})
+        for rule in rules:
+            rule["outputs"].append("")
+    elif kind == "remove_output" and 0 <= at < len(outputs):
+        outputs.pop(at)
+        for rule in rules:
+            rule["outputs"].pop(at)
+    return table
+
+
+class VersionDecisionView(ScopedMixin, View):
+    """Edit the DMN decision table (thresholds, rules, columns) of a version without the diagram.
+
+    A draft is changed in place; saving the table of any other version creates a new draft with
+    it. Adding and removing rules or columns re-renders the table (htmx swaps it; without
+    JavaScript the whole page comes back), and nothing is saved until "Save".
+    """
+
+    model = ProcessVersion
+    action = "view"
+    template_name = "workflow/definitions/decision.html"
+    partial_name = "workflow/definitions/decision_table.html"
+
+    def _version(self, pk: int) -> ProcessVersion:
+        version = self.base_queryset().select_related("definition").filter(pk=pk).first()
+        if version is None:
+            raise Http404
+        if version.status == VersionStatus.DRAFT:
+            allowed = permissions.can(self.request.user, "change", version)
+        else:
+            allowed = permissions.can(self.request.user, "change", version.definition)
+        if not allowed:
+            raise Http404
+        return version
+
+    def get(self, request, pk):
+        version = self._version(pk)
+        table = definitions.decision_table(version)
+        if table is None:
+            messages.error(request, DomainError(definitions.DefinitionError.NO_DECISION_TABLE).message)
+            return redirect(version.get_absolute_url())
+        return self.render(version, table)
+
+    def post(self, request, pk):
+        version = self._version(pk)
+        current = definitions.decision_table(version)
+        if current is None:
+            raise Http404
+        table = {**current, **table_from_post(request.POST)}
+        op = request.POST.get("op", "save")
+        if op != "save":
+            return self.render(version, _edit_table(table, op))
+        try:
+            saved = definitions.save_decision_table(version, table, actor=request.user)
+        except DomainError as exc:
+            return self.render(version, table, error=exc.message, status=400)
+        if saved.pk == version.pk:
+            messages.success(request, _t("The decision table was saved."))
+        else:
+            messages.success(request, _t("Version %(version)s was created as a draft with the changed decision table.")
+                             % {"version": saved.version})
+        target = reverse("processes:version_decision", args=[saved.pk])
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
+
+    def render(self, version: ProcessVersion, table: dict[str, Any], *, error: str = "", status: int = 200):
+        rules = [{**rule, "cells_in": list(zip(table["inputs"], rule["inputs"], strict=False)),
+                  "cells_out": list(zip(table["outputs"], rule["outputs"], strict=False))} for rule in table["rules"]]
+        ctx = {
+            "object": version, "table": table, "rules": rules, "error": error,
+            "hit_policies": dmn.HIT_POLICIES, "types": dmn.TYPES, "is_draft": version.status == VersionStatus.DRAFT,
+            "title": _t("Decision table of %(version)s") % {"version": version},
+        }
+        name = self.partial_name if self.request.headers.get("HX-Request") else self.template_name
+        return render(self.request, name, ctx, status=status)
+
+
+# --- moving running approvals to a newer version -------------------------------------------------
+
+
+class VersionMigrateView(ScopedMixin, View):
+    """Move running approvals of this version to a newer published one: GET shows each running
+    approval with whether it can move (a dry run); POST moves the chosen ones (or all) and shows
+    the report of what moved and what could not, with the reason."""
+
+    model = ProcessVersion
+    action = "view"
+    template_name = "workflow/definitions/migrate.html"
+
+    def _setup(self, pk: int) -> tuple[ProcessVersion, list[ProcessVersion]]:
+        version = self.base_queryset().select_related("definition").filter(pk=pk).first()
+        if version is None or not permissions.can(self.request.user, "change", version.definition):
+            raise Http404
+        return version, migration.targets(version)
+
+    def _target(self, newer: list[ProcessVersion], raw: Any) -> ProcessVersion | None:
+        return next((v for v in newer if str(v.pk) == str(raw)), newer[0] if newer else None)
+
+    def get(self, request, pk):
+        version, newer = self._setup(pk)
+        target = self._target(newer, request.GET.get("to"))
+        plan = None
+        if target is not None:
+            plan = migration.migrate_instances(version, target, actor=request.user, dry_run=True)
+        return render(request, self.template_name, {
+            "object": version, "targets": newer, "target": target, "plan": plan, "report": None,
+            "title": _t("Move running approvals of %(version)s") % {"version": version},
+        })
+
+    def post(self, request, pk):
+        version, newer = self._setup(pk)
+        target = self._target(newer, request.POST.get("to"))
+        if target is None:
+            messages.error(request, _t("There is no newer published version to move to."))
+            return redirect(version.get_absolute_url())
+        chosen = None if request.POST.get("all") else [i for i in request.POST.getlist("instance") if i.isdigit()]
+        if chosen == []:
+            messages.error(request, _t("Choose the approvals to move, or move all."))
+            return redirect(reverse("processes:version_migrate", args=[version.pk]) + f"?to={target.pk}")
+        try:
+            report = migration.migrate_instances(version, target, actor=request.user, instances=chosen)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(reverse("processes:version_migrate", args=[version.pk]) + f"?to={target.pk}")
+        return render(request, self.template_name, {
+            "object": version, "targets": newer, "target": target, "plan": None, "report": report,
+            "title": _t("Move running approvals of %(version)s") % {"version": version},
+        })
+

@@ -21,12 +21,13 @@ from rest_framework.response import Response
 
 from yewu.core.api.base import ScopedViewSet
 from yewu.core.api.parsers import FormParser, JSONParser, MultiPartParser
+from yewu.core.errors import DomainError
 from yewu.org.api.serializers import ScopedRelatedField
 from yewu.org.models import Department
-from yewu.workflow import definitions
+from yewu.workflow import definitions, migration, publishing
 from yewu.workflow.choices import VersionStatus
 from yewu.workflow.forms_definitions import ProcessDefinitionFilterSet, ProcessVersionFilterSet
-from yewu.workflow.models import ProcessDefinition, ProcessVersion
+from yewu.workflow.models import ProcessDefinition, ProcessInstance, ProcessVersion
 
 _REFUSED = OpenApiResponse(
     description="Refused with {code, message}: e.g. workflow.invalid_bpmn (the reason names the element and "
@@ -84,6 +85,13 @@ class StepSettingsSerializer(serializers.Serializer):
     sop = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     empty = serializers.CharField(required=False, allow_blank=True, max_length=20)
     on_reject = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    kind = serializers.CharField(required=False, allow_blank=True, max_length=20,
+                                 help_text='"approve" (default) or "submit" (the requester\'s own step).')
+    requester_is_approver = serializers.CharField(
+        required=False, allow_blank=True, max_length=20,
+        help_text='"auto_pass" (default: the step passes for the requester) or "approve".')
+    dedupe = serializers.BooleanField(required=False, allow_null=True,
+                                      help_text="Someone whose approval already stands passes automatically (default true).")
 
 
 class ProcessVersionChangeSerializer(serializers.Serializer):
@@ -97,6 +105,86 @@ class ProcessVersionChangeSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=VersionStatus.choices)
+
+
+class InputColumnSerializer(serializers.Serializer):
+    id = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    label = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    expression = serializers.CharField(max_length=2000, help_text="What the column reads, e.g. Decimal(estimated_cost).")
+    type = serializers.CharField(required=False, allow_blank=True, max_length=20)
+
+
+class OutputColumnSerializer(serializers.Serializer):
+    id = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    label = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    name = serializers.CharField(max_length=60, help_text="The variable the process reads, e.g. need_gm.")
+    type = serializers.CharField(required=False, allow_blank=True, max_length=20)
+
+
+class RuleSerializer(serializers.Serializer):
+    id = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    inputs = serializers.ListField(child=serializers.CharField(allow_blank=True, max_length=2000), max_length=20,
+                                   help_text='One test per input column: "-" (any), "> 10000", "\\"overseas\\"".')
+    outputs = serializers.ListField(child=serializers.CharField(allow_blank=True, max_length=2000), max_length=20,
+                                    help_text="One expression per output column, e.g. True.")
+
+
+class DecisionTableSerializer(serializers.Serializer):
+    """A version's DMN decision table: columns and rules (the thresholds live in the input cells)."""
+
+    decision = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(read_only=True, help_text="Id of the version holding this table.")
+    hit_policy = serializers.ChoiceField(choices=[(p, p) for p in ("UNIQUE", "FIRST", "COLLECT")], required=False)
+    inputs = InputColumnSerializer(many=True, max_length=20)
+    outputs = OutputColumnSerializer(many=True, max_length=20)
+    rules = RuleSerializer(many=True, max_length=200)
+
+
+class SubmitSerializer(serializers.Serializer):
+    form = serializers.DictField(required=False, help_text="P21 form fields to set instead of the defaults taken "
+                                                           "from the version (purpose, trial_period, remarks, ...).")
+
+
+class ApprovalSummarySerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = ProcessInstance
+        fields = ["id", "number", "title", "status", "status_label", "started_at", "ended_at"]
+        read_only_fields = fields
+
+
+class SubmitResultSerializer(serializers.Serializer):
+    version = ProcessVersionSerializer()
+    approval = ApprovalSummarySerializer(allow_null=True)
+
+
+class MigrateSerializer(serializers.Serializer):
+    to = serializers.PrimaryKeyRelatedField(queryset=ProcessVersion.objects.all(),
+                                            help_text="Id of the newer published version to move to.")
+    instances = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000,
+                                      help_text="Ids of the approvals to move; all running ones when left out.")
+    dry_run = serializers.BooleanField(required=False, default=False, help_text="Check only; move nothing.")
+
+
+class MigrationOutcomeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    moved = serializers.BooleanField()
+    reason = serializers.CharField(help_text="Why the approval could not move (empty when it moved).")
+
+
+class MigrationReportSerializer(serializers.Serializer):
+    source = serializers.IntegerField()
+    target = serializers.IntegerField()
+    from_version = serializers.IntegerField()
+    to_version = serializers.IntegerField()
+    dry_run = serializers.BooleanField()
+    moved = MigrationOutcomeSerializer(many=True)
+    refused = MigrationOutcomeSerializer(many=True)
 
 
 class UploadSerializer(serializers.Serializer):
@@ -221,9 +309,10 @@ class ProcessVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
     select_related = ("definition",)
     filterset_class = ProcessVersionFilterSet
     ordering_fields = ["version", "created_at", "published_at", "review_due"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
-    _ACTIONS = {"transition": "change", "copy": "view", "export": "view"}
+    _ACTIONS = {"transition": "change", "copy": "view", "export": "view", "decision": "view", "submit": "change",
+                "approvals": "view", "migrate": "view"}
 
     def scope_action(self) -> str:
         return self._ACTIONS.get(self.action, super().scope_action())
@@ -284,3 +373,66 @@ class ProcessVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
                                 content_type="application/xml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{version.definition.key}-v{version.version}.bpmn"'
         return response
+
+    @extend_schema(methods=["GET"], responses={200: DecisionTableSerializer, 400: _REFUSED})
+    @extend_schema(methods=["PUT"], request=DecisionTableSerializer,
+                   responses={200: DecisionTableSerializer, 201: DecisionTableSerializer, 400: _REFUSED})
+    @action(detail=True, methods=["get", "put"])
+    def decision(self, request, pk=None):
+        """The DMN decision table (GET), or a changed one (PUT): a draft changes in place (200); for any
+        other version a new draft is created with the table (201; its id is `version`)."""
+        version = self.get_object()
+        if request.method == "GET":
+            table = definitions.decision_table(version)
+            if table is None:
+                raise DomainError(definitions.DefinitionError.NO_DECISION_TABLE)
+            return Response({**table, "version": version.pk})
+        ser = DecisionTableSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        changed = definitions.save_decision_table(version, _plain(ser.validated_data), actor=request.user)
+        table = definitions.decision_table(changed)
+        code = status.HTTP_200_OK if changed.pk == version.pk else status.HTTP_201_CREATED
+        return Response({**table, "version": changed.pk}, status=code)
+
+    @extend_schema(request=SubmitSerializer, responses={201: SubmitResultSerializer, 400: _REFUSED})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Send a draft for review: with a published P21 (process_standard) its approval starts, bound
+        to the version, and moves it on; otherwise the version just moves to review (approval null)."""
+        version = self.get_object()
+        ser = SubmitSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        approval = publishing.submit_for_review(version, actor=request.user, form=ser.validated_data.get("form"))
+        fresh = ProcessVersion.objects.select_related("definition").get(pk=version.pk)
+        return Response({"version": ProcessVersionSerializer(fresh).data,
+                         "approval": ApprovalSummarySerializer(approval).data if approval else None},
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: ApprovalSummarySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def approvals(self, request, pk=None):
+        """The publishing approvals (P21) of this version, newest first."""
+        version = self.get_object()
+        return Response(ApprovalSummarySerializer(publishing.approvals(version)[:50], many=True).data)
+
+    @extend_schema(request=MigrateSerializer, responses={200: MigrationReportSerializer, 400: _REFUSED})
+    @action(detail=True, methods=["post"])
+    def migrate(self, request, pk=None):
+        """Move running approvals of this version to a newer published version of the same process;
+        the report lists what moved and what could not, with the reason."""
+        version = self.get_object()
+        ser = MigrateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        report = migration.migrate_instances(version, d["to"], actor=request.user, instances=d.get("instances"),
+                                             dry_run=d["dry_run"])
+        return Response(report.as_dict())
+
+
+def _plain(value: Any) -> Any:
+    """Serializer output (OrderedDicts, ReturnLists) as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -23,7 +23,6 @@ from django.db import transaction
 
 from yewu.core.errors import DomainError
 from yewu.workflow import definitions
-from yewu.workflow.choices import VersionStatus
 from yewu.workflow.form_errors import FormSchemaError
 from yewu.workflow.forms_schema import validate_schema
 from yewu.workflow.models import ProcessDefinition
@@ -327,7 +326,6 @@ def install(actor: Any) -> list[ProcessDefinition]:
                     definition, actor=actor, bpmn_xml=process.bpmn_xml(), dmn_xml=process.dmn_xml(),
                     steps=process.steps, form=process.form, notes=process.notes, process_id=process.key,
                 )
-                definitions.set_version_status(version, VersionStatus.REVIEW, actor=actor)
-                definitions.set_version_status(version, VersionStatus.PUBLISHED, actor=actor)
+                definitions.release_without_approval(version, actor=actor, via="pack")
             installed.append(definition)
     return installed

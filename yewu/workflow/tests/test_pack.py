@@ -12,7 +12,7 @@ from lxml import etree
 from yewu.core.models import Event
 from yewu.org import demo as org_demo
 from yewu.org.models import Department, Employee
-from yewu.workflow import definitions, engine, forms_schema, pack, services
+from yewu.workflow import definitions, engine, forms_schema, pack, publishing, services
 from yewu.workflow.choices import InstanceStatus, TaskStatus, VersionStatus
 from yewu.workflow.models import ProcessDefinition, ProcessInstance, ProcessVersion
 
@@ -239,18 +239,25 @@ def test_the_gm_decision_comes_from_the_dmn_table(org, team):
     assert len(decided) == 1 and decided[0].data["need_gm"] is True
 
 
-def test_a_new_version_with_another_threshold_changes_the_route(org, team):
+def test_a_changed_threshold_in_the_decision_table_changes_the_route(org, team):
+    """The administrator edits the threshold in the table (not the diagram); the published version
+    stays as it is, the change becomes version 2, P21 publishes it, and new trips follow it."""
     member, _leader = team
     admin = login("admin")
     before = start("business_trip", member, trip(2, "8000"))  # started under version 1 (limit 10000)
-    definition = ProcessDefinition.objects.get(key="business_trip")
-    v1 = definition.published_version()
-    dmn = v1.dmn_xml.replace("<text>&gt; 10000</text>", "<text>&gt; 5000</text>")
-    assert dmn != v1.dmn_xml
-    v2 = definitions.create_version(definition, actor=admin, bpmn_xml=v1.bpmn_xml, dmn_xml=dmn, steps=v1.steps,
-                                    form=v1.form, notes="出差审批阈值调整为 5000 元")
-    definitions.set_version_status(v2, VersionStatus.REVIEW, actor=admin)
-    definitions.set_version_status(v2, VersionStatus.PUBLISHED, actor=admin)
+    v1 = ProcessDefinition.objects.get(key="business_trip").published_version()
+    table = definitions.decision_table(v1)
+    rule = next(r for r in table["rules"] if r["id"] == "rule_over_threshold")
+    assert rule["inputs"] == ["-", "> 10000"]
+    rule["inputs"][1] = "> 5000"
+    v2 = definitions.save_decision_table(v1, table, actor=admin)
+    assert (v2.version, v2.status, v2.bpmn_xml) == (2, VersionStatus.DRAFT, v1.bpmn_xml)
+    assert "&gt; 10000" in ProcessVersion.objects.get(pk=v1.pk).dmn_xml and "&gt; 5000" in v2.dmn_xml
+    approval = publishing.submit_for_review(v2, actor=admin)
+    run(approval)
+    assert approval.status == InstanceStatus.APPROVED
+    v2.refresh_from_db()
+    assert v2.status == VersionStatus.PUBLISHED
     after = start("business_trip", member, trip(2, "8000"))
     assert after.version_id == v2.pk and before.version_id == v1.pk
     assert [s for s, _u in run(after)] == ["supervisor", "gm"]
