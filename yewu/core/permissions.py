@@ -89,7 +89,8 @@ def scope_q(user: Any, model: type[models.Model], action: str) -> Q | bool | Non
 
 
 def can(user: Any, action: str, obj: models.Model) -> bool:
-    """May `user` do `action` on this particular object (grant present and object within scope)?"""
+    """May `user` do `action` on this particular object? As the model's restricted queryset says:
+    a grant whose scope reaches the object (and whatever else the model admits, see restrict)."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
@@ -108,9 +109,13 @@ def require(user: Any, action: str, obj_or_model: Any) -> None:
         if not can_model(user, action, obj_or_model):
             raise DomainError(CoreError.PERMISSION_DENIED)
         return
+    # An existing record: its restricted queryset decides (a model may let in people a role does
+    # not name, e.g. the participants of an approval); the grant only picks the refusal's wording.
+    if obj_or_model.pk is not None and can(user, action, obj_or_model):
+        return
     if not can_model(user, action, type(obj_or_model)):
         raise DomainError(CoreError.PERMISSION_DENIED)
-    if obj_or_model.pk is not None and not can(user, action, obj_or_model):
+    if obj_or_model.pk is not None:
         raise DomainError(CoreError.OUT_OF_SCOPE)
 
 

@@ -53,6 +53,9 @@ class ScopeMixin:
 
     scope_owner_field: str | None = None
     scope_department_field: str | None = None
+    #: The action needed to add files to a record (core.services.add_attachment); a model whose
+    #: restricted queryset admits more people for attachments names its own action there.
+    attachment_action: str = "change"
 
     @classmethod
     def scope_filter(cls, scope: str, user: Any, departments: list[Any]) -> Q | None:

@@ -38,9 +38,14 @@ def next_number(doc_type: str, *, prefix: str | None = None, width: int = 6, yea
     return f"{prefix or doc_type}-{year}-{seq.last_value:0{width}d}"
 
 
-def add_attachment(record: models.Model, upload: Any, *, actor: Any) -> Attachment:
-    """Attach an uploaded file to a record, within the size and type limits."""
-    permissions.require(actor, "change", record)
+def add_attachment(record: models.Model, upload: Any, *, actor: Any, action: str | None = None) -> Attachment:
+    """Attach an uploaded file to a record, within the size and type limits.
+
+    The actor needs `action` on the record: by default the record type's `attachment_action`
+    ("change" as a rule; "attach" for approvals, whose participants may add files); "add" for the
+    files that come with a record its creator has just made (the start page of an approval).
+    """
+    permissions.require(actor, action or getattr(record, "attachment_action", "change"), record)
     name = str(getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:255]
     size = int(getattr(upload, "size", 0) or 0)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""

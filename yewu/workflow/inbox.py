@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yewu.core.models import Notification
-from yewu.core.permissions import scope_q
 from yewu.workflow.choices import InstanceStatus, TaskStatus
 from yewu.workflow.models import CarbonCopy, ProcessInstance, Task
+from yewu.workflow.models.instances import participant_q  # noqa: F401 - part of this module's API
 
 TODO, DONE, STARTED, CC = "todo", "done", "started", "cc"
 TABS = (TODO, DONE, STARTED, CC)
@@ -31,51 +31,18 @@ TAB_LABELS = {TODO: _("To do"), DONE: _("Done"), STARTED: _("Started by me"), CC
 # --- visibility ----------------------------------------------------------------------------------
 
 
-def _active(user: Any) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
-def participant_q(user: Any, prefix: str = "") -> Q:
-    """Approvals the user takes part in: requested, holds or held a task (also as the person a
-    delegate acts for), or was copied on."""
-    tasks = Task.objects.filter(Q(assignee=user) | Q(principal=user)).values("instance_id")
-    copies = CarbonCopy.objects.filter(user=user).values("instance_id")
-    return (
-        Q(**{f"{prefix}requester": user})
-        | Q(**{f"{prefix}pk__in": tasks})
-        | Q(**{f"{prefix}pk__in": copies})
-    )
-
-
 def visible_instances(user: Any) -> QuerySet[ProcessInstance]:
-    """The one answer to "may this user see this approval?": the participants always; others
-    when a role grants workflow.view_processinstance with a scope reaching it (own = requested by
-    them, department, department and below, all)."""
-    if not _active(user):
-        return ProcessInstance.objects.none()
-    granted = scope_q(user, ProcessInstance, "view")
-    if granted is True:
-        return ProcessInstance.objects.all()
-    q = participant_q(user)
-    if granted is not None:
-        q |= granted
-    return ProcessInstance.objects.filter(q)
+    """The one answer to "may this user see this approval?": the participants always (see
+    `participant_q`); others when a role grants workflow.view_processinstance with a scope reaching
+    it (own = requested by them, department, department and below, all). The rule lives in
+    ProcessInstance's restricted queryset, so global search, exports and `permissions.can` agree."""
+    return ProcessInstance.objects.restrict(user, "view")
 
 
 def visible_tasks(user: Any) -> QuerySet[Task]:
     """Tasks the user may see: those of approvals they may see, plus what a role grants on tasks
     directly (workflow.view_task with a scope: own = assigned to them, department, ...)."""
-    if not _active(user):
-        return Task.objects.none()
-    granted = scope_q(user, Task, "view")
-    if granted is True:
-        return Task.objects.all()
-    instances = visible_instances(user)
-    # Subquery on the instance ids: no join fan-out, no DISTINCT needed.
-    q = Q(instance__in=instances.values("pk"))
-    if granted is not None:
-        q |= granted
-    return Task.objects.filter(q)
+    return Task.objects.restrict(user, "view")
 
 
 # --- the tabs ------------------------------------------------------------------------------------
@@ -396,6 +363,21 @@ def _user_names(ids: set[int]) -> dict[int, str]:
     return {u.pk: person(u) for u in users}
 
 
+def diagram_step_names(instance: ProcessInstance) -> dict[str, str]:
+    """Step id → name from the approval's diagram (the engine's cached parsed spec); {} when the
+    diagram cannot be parsed, so that a page still shows the ids."""
+    from yewu.workflow import engine
+
+    try:
+        spec, _subprocesses = engine.specs_for(instance.version)
+    except Exception:  # the page must not fail over a diagram the engine refuses
+        return {}
+    return {
+        ts.bpmn_id: ts.bpmn_name for ts in spec.task_specs.values()
+        if getattr(ts, "bpmn_id", None) and getattr(ts, "bpmn_name", None)
+    }
+
+
 def trail(instance: ProcessInstance, tasks: list[Task], events: list[Any]) -> list[TrailEntry]:
     """The full trail from the task rows and the approval's audit events, in time order.
 
@@ -406,6 +388,10 @@ def trail(instance: ProcessInstance, tasks: list[Task], events: list[Any]) -> li
     from yewu.workflow.choices import Decision
 
     step_names = {t.step_id: t.name for t in tasks}
+    if any(ev.activity.rpartition(".")[0] not in step_names for ev in events
+           if ev.activity.rpartition(".")[2] in _STEP_EVENT_LABELS):
+        # A step nobody got a task for (passed automatically, skipped): its name from the diagram.
+        step_names = {**diagram_step_names(instance), **step_names}
     pending: dict[tuple[str, int | None], list[Any]] = {}
     for ev in events:
         pending.setdefault((ev.activity, ev.actor_id), []).append(ev)

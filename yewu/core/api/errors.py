@@ -50,7 +50,10 @@ def exception_handler(exc, context):
         ) else status.HTTP_400_BAD_REQUEST
         if exc.code == CoreError.OUT_OF_SCOPE:
             http = status.HTTP_404_NOT_FOUND
-        return Response({"code": exc.code, "message": exc.message}, status=http)
+        body = {"code": exc.code, "message": exc.message}
+        if getattr(exc, "fields", None):  # a refused form names each field's problems
+            body["fields"] = exc.fields
+        return Response(body, status=http)
     if isinstance(exc, RequestDataTooBig):
         return Response(
             {"code": "request_too_large", "message": _("The request body is too large.")},

@@ -179,6 +179,7 @@ class ObjectDetailView(ScopedMixin, TemplateView):
             attachments=Attachment.objects.filter(content_type=ct, object_id=str(obj.pk)),
             comments=Comment.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related("author"),
             can_change=permissions.can(user, "change", obj),
+            can_attach=permissions.can(user, getattr(obj, "attachment_action", "change"), obj),
             record_type=ct,
             verbose_name=obj._meta.verbose_name,
         )

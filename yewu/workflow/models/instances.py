@@ -5,12 +5,86 @@ import json
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yewu.core.querysets import RestrictedQuerySet, ScopedModel
 from yewu.workflow.choices import Decision, InstanceStatus, TaskStatus
+
+
+def participant_q(user, prefix: str = "") -> Q:
+    """Approvals the user takes part in: requested, holds or held a task (also as the person a
+    delegate acts for), or was copied on."""
+    tasks = Task.objects.filter(Q(assignee=user) | Q(principal=user)).values("instance_id")
+    copies = CarbonCopy.objects.filter(user=user).values("instance_id")
+    return (
+        Q(**{f"{prefix}requester": user})
+        | Q(**{f"{prefix}pk__in": tasks})
+        | Q(**{f"{prefix}pk__in": copies})
+    )
+
+
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+class ProcessInstanceQuerySet(RestrictedQuerySet):
+    """Approvals are visible to their participants whatever their grants, and to others as a role's
+    workflow.view_processinstance scope reaches. The one place this rule lives: lists, pages,
+    search, exports, the API and `permissions.can` all go through `restrict`.
+
+    Participants may also comment (comments need "view") and attach files: the action "attach"
+    is granted to them and to whoever a role lets change the approval. Other actions follow the
+    role grants alone."""
+
+    def restrict(self, user, action: str = "view") -> RestrictedQuerySet:
+        if action not in ("view", ATTACH):
+            return super().restrict(user, action)
+        from yewu.core.permissions import scope_q
+
+        if not _active(user):
+            return self.none()
+        granted = scope_q(user, self.model, "view" if action == "view" else "change")
+        if granted is True:
+            return self.all()
+        q = participant_q(user)
+        if granted is not None:
+            q |= granted
+        return self.filter(q)
+
+
+class TaskQuerySet(RestrictedQuerySet):
+    def restrict(self, user, action: str = "view") -> RestrictedQuerySet:
+        """Tasks one may see: those of the approvals one may see (subquery on their ids: no join
+        fan-out, no DISTINCT), plus what a role grants on tasks directly (workflow.view_task)."""
+        if action != "view":
+            return super().restrict(user, action)
+        from yewu.core.permissions import scope_q
+
+        if not _active(user):
+            return self.none()
+        granted = scope_q(user, self.model, "view")
+        if granted is True:
+            return self.all()
+        q = Q(instance__in=ProcessInstance.objects.restrict(user, "view").values("pk"))
+        if granted is not None:
+            q |= granted
+        return self.filter(q)
+
+    def open(self) -> TaskQuerySet:
+        return self.filter(status=TaskStatus.OPEN)
+
+    def for_user(self, user) -> TaskQuerySet:
+        return self.filter(assignee=user)
+
+    def overdue(self, at=None) -> TaskQuerySet:
+        return self.open().filter(due_at__lt=at or timezone.now())
+
+
+#: The action that lets someone add files to an approval (see ProcessInstanceQuerySet).
+ATTACH = "attach"
 
 
 class ProcessInstance(ScopedModel):
@@ -22,6 +96,7 @@ class ProcessInstance(ScopedModel):
 
     scope_owner_field = "requester"
     scope_department_field = "department"
+    attachment_action = ATTACH
 
     version = models.ForeignKey(
         "workflow.ProcessVersion", verbose_name=_("process version"), on_delete=models.PROTECT,
@@ -46,6 +121,8 @@ class ProcessInstance(ScopedModel):
     next_timer_due = models.DateTimeField(null=True, blank=True, db_index=True)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    objects = ProcessInstanceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("approval")
@@ -73,17 +150,6 @@ class ProcessInstance(ScopedModel):
     @property
     def is_running(self) -> bool:
         return self.status == InstanceStatus.RUNNING
-
-
-class TaskQuerySet(RestrictedQuerySet):
-    def open(self) -> TaskQuerySet:
-        return self.filter(status=TaskStatus.OPEN)
-
-    def for_user(self, user) -> TaskQuerySet:
-        return self.filter(assignee=user)
-
-    def overdue(self, at=None) -> TaskQuerySet:
-        return self.open().filter(due_at__lt=at or timezone.now())
 
 
 class Task(ScopedModel):
