@@ -8,6 +8,14 @@ A step's settings (ProcessVersion.steps_json) name the rule, e.g.
     {"assignee": {"type": "user", "username": "gm"}}
     {"assignee": {"type": "field", "field": "approver"}}         a user-type form field / chosen by requester
     {"assignee": {"type": "department_head", "field": "target_department"}}
+    {"assignee": {"type": "department_heads", "departments": ["central", "legal"]}}
+    {"assignee": {"type": "department_heads", "field": "review_departments"}}
+                                                                 the heads of several departments
+                                                                 (codes in the settings, "requester"
+                                                                 for the approval's; and/or a
+                                                                 department-type form field); the
+                                                                 step's mode says how they decide:
+                                                                 "all" 会签, "any" 或签, "quorum"
     {"assignee": {"type": "position", "position": "accountant", "department": "requester",
                   "include_below": true}}                        holders in the requester's department and below
 The result is an ordered list of users; duplicates removed, resigned people dropped. When nobody
@@ -104,15 +112,10 @@ def resolve(rule: dict, *, requester: Any, department: Department, form: dict) -
             dept = Department.objects.filter(pk__in=[i for i in ids if str(i).isdigit()]).first()
             if dept is None:
                 return Resolution([], "the form names no department")
-        head = resolvers.department_head(dept)
-        if head is None:
-            return Resolution([], f"{dept} has no head")
-        if requester_emp is not None and head.pk == requester_emp.pk:
-            # The head asks for themselves: their own supervisor decides.
-            head = resolvers.supervisor_of(head)
-            if head is None:
-                return Resolution([], f"the requester heads {dept} and has no supervisor")
-        return Resolution(_users([head]), f"the head of {dept} cannot receive tasks")
+        head, reason = _head_of(dept, requester_emp)
+        return Resolution(_users([head]) if head else [], reason)
+    if kind == "department_heads":
+        return _heads_of_departments(rule, requester_emp, department, form)
     if kind == "supervisor":
         if requester_emp is None:
             return Resolution([], "the requester is not an employee")
@@ -138,6 +141,48 @@ def resolve(rule: dict, *, requester: Any, department: Department, form: dict) -
         where = f" in {target}" + (" or below" if rule.get("include_below") else "") if target else ""
         return Resolution(_users(holders), f"nobody holds {position}{where}")
     return Resolution([], "the step names no approver rule")
+
+
+def _head_of(dept: Department, requester_emp: Employee | None) -> tuple[Employee | None, str]:
+    """The head who decides for `dept` (a department without one: its parent's), and why nobody
+    when there is none. A head asking for themselves: their own supervisor decides."""
+    head = resolvers.department_head(dept)
+    if head is None:
+        return None, f"{dept} has no head"
+    if requester_emp is not None and head.pk == requester_emp.pk:
+        head = resolvers.supervisor_of(head)
+        if head is None:
+            return None, f"the requester heads {dept} and has no supervisor"
+    return head, f"the head of {dept} cannot receive tasks"
+
+
+def _heads_of_departments(rule: dict, requester_emp: Employee | None, department: Department,
+                          form: dict) -> Resolution:
+    """The heads of the departments the step names (codes; "requester": the approval's department)
+    and then those a form field names, in that order, each once. A code that names no department
+    makes the rule find nobody (a settings mistake must not quietly drop a department's review)."""
+    codes = rule.get("departments") or []
+    if isinstance(codes, str):
+        codes = [codes]
+    named = {d.code: d for d in Department.objects.filter(code__in=[c for c in codes if c != "requester"])}
+    unknown = [c for c in codes if c != "requester" and c not in named]
+    if unknown:
+        return Resolution([], "no department " + ", ".join(repr(c) for c in unknown))
+    depts = [department if c == "requester" else named[c] for c in codes]
+    if rule.get("field"):
+        ids = [int(i) for i in _field_value(form, rule["field"]) if str(i).isdigit()]
+        found = Department.objects.in_bulk(ids)
+        depts += [found[i] for i in ids if i in found]
+    if not depts:
+        return Resolution([], "the step and the form name no department")
+    heads, reasons = [], []
+    for dept in dict.fromkeys(depts):
+        head, reason = _head_of(dept, requester_emp)
+        if head is None or not _users([head]):
+            reasons.append(reason)
+        else:
+            heads.append(head)
+    return Resolution(_users(heads), "; ".join(reasons) or "nobody")
 
 
 @dataclass

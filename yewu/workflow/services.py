@@ -37,9 +37,10 @@ from yewu.core.errors import DomainError
 from yewu.core.models import Event
 from yewu.core.services import next_number, notify
 from yewu.org.models import Department, Employee
-from yewu.workflow import assignment, engine, hooks
+from yewu.workflow import assignment, engine, forms_schema, hooks
 from yewu.workflow.choices import ApprovalMode, Decision, InstanceStatus, TaskStatus, VersionStatus
 from yewu.workflow.errors import WorkflowError
+from yewu.workflow.form_errors import FormError
 from yewu.workflow.models import (
     CarbonCopy,
     ProcessDefinition,
@@ -360,8 +361,21 @@ def start_process(
     record: models.Model | None = None,
     department: Department | None = None,
     data: dict | None = None,
+    defer_attachments: bool = False,
 ) -> ProcessInstance:
-    """Start the published version of a process for `actor` (the requester)."""
+    """Start the published version of a process for `actor` (the requester).
+
+    Guards, before anything is written: the actor may start approvals (the add grant on
+    approvals; an approval bound to a `record` is started by that record's own service, which has
+    checked the actor's right to act on it), the process has a version to start, and `form`
+    passes the version's form schema (forms_schema.clean: FormError, code workflow.invalid_form,
+    naming each field). The approval keeps the cleaned values (plain JSON: money as "1234.50").
+    A version without a schema keeps the values as given, made plain JSON (Decimal and dates as
+    text). `defer_attachments`: the caller attaches the files of attachment fields to the new
+    approval in the same transaction (the web start page).
+    """
+    if record is None:
+        permissions.require_new(actor, "add", ProcessInstance, owner=actor, department=department)
     if isinstance(definition, str):
         definition = ProcessDefinition.objects.get(key=definition)
     version = (
@@ -370,11 +384,11 @@ def start_process(
     )
     if version is None:
         raise DomainError(WorkflowError.NOT_PUBLISHED, name=definition.name)
+    form = _clean_form(version, form, actor=actor, defer_attachments=defer_attachments)
     employee = Employee.objects.filter(user=actor).select_related("department").first()
     department = department or (employee.department if employee else None)
     if department is None:
         department = Department.objects.filter(parent__isnull=True).order_by("pk").first()
-    form = dict(form or {})
     with transaction.atomic():
         instance = ProcessInstance(
             version=version,
@@ -382,7 +396,7 @@ def start_process(
             title=title[:200],
             requester=actor,
             department=department,
-            form_json=json.dumps(form, ensure_ascii=False, default=str),
+            form_json=json.dumps(form, ensure_ascii=False),
         )
         if record is not None:
             instance.content_type = ContentType.objects.get_for_model(record)
@@ -397,6 +411,17 @@ def start_process(
         _save_state(instance, workflow, **fields)
         _notify_tasks(opened)
     return instance
+
+
+def _clean_form(version: Any, form: Any, *, actor: Any, defer_attachments: bool = False) -> dict:
+    """The form values an approval keeps: checked against the version's schema when it has one."""
+    if forms_schema.fields_of(version.form):
+        return forms_schema.clean(version.form, form, user=actor, defer_attachments=defer_attachments)
+    if form is None:
+        return {}
+    if not isinstance(form, dict):
+        raise FormError([("", "", _("The form values must be an object of field names and values."))])
+    return json.loads(json.dumps(form, ensure_ascii=False, default=str))
 
 
 # --- acting on tasks -----------------------------------------------------------------------------
@@ -470,7 +495,12 @@ def reject_task(task: Task, *, actor: Any, comment: str) -> ProcessInstance:
 
 
 def submit_task(task: Task, *, actor: Any, comment: str = "", form: dict | None = None) -> ProcessInstance:
-    """Complete a requester's own step (e.g. revise the form and resubmit after a return)."""
+    """Complete a requester's own step (e.g. revise the form and resubmit after a return); revised
+    form values are checked against the version's schema together with the values they amend."""
+    if form is not None:
+        instance = ProcessInstance.objects.select_related("version").get(pk=task.instance_id)
+        cleaned = _clean_form(instance.version, {**instance.form_data, **form}, actor=actor)
+        form = {k: v for k, v in cleaned.items() if k in form}
     return _decide(task, actor=actor, decision=Decision.SUBMITTED, comment=comment, form=form)
 
 

@@ -40,7 +40,7 @@ def _start(user, title="显示器", amount=800, process="ac_purchase"):
 def test_a_full_approval_through_the_api(company, flow, gm, staff):
     body = _start(company.bob.user, amount=80000)
     assert body["status"] == InstanceStatus.RUNNING and body["requester"] == "bob"
-    assert body["form"] == {"amount": 80000, "reason": "更换"} and body["process"] == "ac_purchase"
+    assert body["form"] == {"amount": "80000.00", "reason": "更换"} and body["process"] == "ac_purchase"
     assert body["steps"] == {"done": [], "current": ["head"]}
     alice = api_client(company.alice.user)
     detail = alice.get(f"{INSTANCES}{body['id']}/").json()
