@@ -63,7 +63,12 @@ DEMO_LOGINS = [
     ("hr", "hr", "manager", ["staff", "manager", "hr"], False, "人力资源部经理"),
     ("legal", "legal", "manager", ["staff", "manager"], False, "法务部经理"),
     ("auditor", "audit", "manager", ["staff", "manager", "auditor"], False, "内部审计部经理"),
+    # approvers in the demo approvals: the seal keeper (用印) and the head of the east sales team
+    ("gmo", "gmo", "manager", ["staff", "manager"], False, "总经理办公室经理（用印）"),
+    ("bizeast", "biz-east", "manager", ["staff", "manager"], False, "华东业务部经理"),
 ]
+#: The logins `yewu demo` lists with their roles; the others are named on one line after them.
+FEATURED_LOGINS = ("admin", "gm", "central", "bizmgr", "pm", "sales", "finance", "auditor")
 DEMO_PASSWORD = "Yewu@2026"
 
 
@@ -187,4 +192,6 @@ def load(actor=None) -> dict[str, int]:
 
 
 def logins() -> list[tuple[str, str]]:
-    return [(login, label) for login, _d, _p, _r, _s, label in DEMO_LOGINS]
+    """Every demo login and what it is, the featured ones first (all share DEMO_PASSWORD)."""
+    rows = [(login, label) for login, _d, _p, _r, _s, label in DEMO_LOGINS]
+    return sorted(rows, key=lambda row: row[0] not in FEATURED_LOGINS)

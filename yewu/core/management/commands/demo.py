@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, workers, threads, load_only, **options):
         from yewu.core.demo import load_all
-        from yewu.org.demo import DEMO_PASSWORD, logins
+        from yewu.org.demo import DEMO_PASSWORD, FEATURED_LOGINS, logins
 
         self.check(display_num_errors=False)
         verbosity = options.get("verbosity", 1)
@@ -42,10 +42,13 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo company 示例科技有限公司 is ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        rows = logins()
+        rows = [row for row in logins() if row[0] in FEATURED_LOGINS]
+        others = [login for login, _label in logins() if login not in FEATURED_LOGINS]
         width = max(len(login) for login, _label in rows)
         for login, label in rows:
             self.stdout.write(f"  {login.ljust(width)}  {label}")
+        if others:
+            self.stdout.write(f"  Other department managers: {', '.join(others)}")
         self.stdout.write(f"URL: {public_url(host, port)}")
         self.stdout.write("")
         if load_only:
