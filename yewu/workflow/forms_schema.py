@@ -944,7 +944,10 @@ def money_text(value: Any) -> str:
         return str(value)
     if not amount.is_finite():
         return str(value)
-    return f"¥{amount.quantize(Decimal('0.01')):,}"
+    try:
+        return f"¥{amount.quantize(Decimal('0.01')):,}"
+    except InvalidOperation:  # more digits than the decimal context holds (e.g. 1e26)
+        return str(value)
 
 
 def display(schema: list, values: Any) -> list[DisplayRow]:
