@@ -133,22 +133,17 @@ def _problem(workflow: Any, top: Any, subs: dict[Any, Any], target: ProcessVersi
             sub = workflow.subprocesses[sp_id]
             return _t("the sub-process %(name)s is not in version %(version)s") % {
                 "name": sub.spec.name, "version": target.version}
-    parts = [(workflow, top)] + [(workflow.subprocesses[k], d) for k, d in subs.items()]
-    for process, diff in parts:
-        for task in diff.removed:
+    parts = [top, *subs.values()]
+    for diff in parts:
+        for task, new_spec in [*((t, None) for t in diff.removed), *diff.alignment.items()]:
+            if new_spec is not None and new_spec.name == task.task_spec.name:
+                continue  # the same element (by id) in the new version
             if task.has_state(TaskState.COMPLETED):
                 return _t("the step %(step)s was done already, and version %(version)s has no such step") % {
                     "step": _step(task), "version": target.version}
             if task.has_state(_OPEN):
                 return _t("the approval waits at %(step)s, which version %(version)s does not have") % {
                     "step": _step(task), "version": target.version}
-        for task, new_spec in diff.alignment.items():
-            if new_spec is None or not task.has_state(_OPEN | TaskState.COMPLETED):
-                continue
-            if new_spec.name != task.task_spec.name:
-                return _t("the step %(step)s is not in version %(version)s under the same id") % {
-                    "step": _step(task), "version": target.version}
-        del process
     return ""
 
 

@@ -408,7 +408,7 @@ def test_the_status_buttons_move_the_version_and_refusals_are_shown(company, adm
 def test_step_forms_save_the_settings_of_each_user_task(company, admin_client, draft):
     url = reverse("processes:version_steps", args=[draft.pk])
     data = {"s0-step_id": "head", "s0-assignee": '{"type": "department_head"}', "s0-mode": "all",
-            "s0-due_hours": "24", "s0-sop": "先核对预算。", "s1-step_id": "gm",
+            "s0-due_hours": "24", "s0-sop": "先核对预算。", "s0-kind": "approve", "s1-step_id": "gm",
             "s1-assignee": '{"type": "user", "username": "gm"}', "s1-escalation": "auto_approve"}
     resp = admin_client.post(url, data)
     assert resp.status_code == 302
