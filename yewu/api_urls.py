@@ -13,6 +13,14 @@ from yewu.org.api.views import (
     PositionViewSet,
     TeamViewSet,
 )
+from yewu.procurement.api.views import (
+    PaymentRequestViewSet,
+    PurchaseOrderViewSet,
+    ReceiptViewSet,
+    RequisitionViewSet,
+    SupplierIssueViewSet,
+    SupplierViewSet,
+)
 from yewu.workflow.api.definitions import ProcessDefinitionViewSet, ProcessVersionViewSet
 from yewu.workflow.api.views import InstanceViewSet, TaskViewSet
 
@@ -29,6 +37,12 @@ router.register("workflow/instances", InstanceViewSet, basename="processinstance
 router.register("workflow/tasks", TaskViewSet, basename="task")
 router.register("workflow/definitions", ProcessDefinitionViewSet, basename="processdefinition")
 router.register("workflow/versions", ProcessVersionViewSet, basename="processversion")
+router.register("procurement/requisitions", RequisitionViewSet, basename="requisition")
+router.register("procurement/suppliers", SupplierViewSet, basename="supplier")
+router.register("procurement/purchase-orders", PurchaseOrderViewSet, basename="purchaseorder")
+router.register("procurement/receipts", ReceiptViewSet, basename="receipt")
+router.register("procurement/supplier-issues", SupplierIssueViewSet, basename="supplierissue")
+router.register("procurement/payment-requests", PaymentRequestViewSet, basename="paymentrequest")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

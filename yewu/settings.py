@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "yewu.core",
     "yewu.org",
     "yewu.workflow",
+    "yewu.procurement",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,11 @@ YEWU_ATTACHMENT_EXTENSIONS = env_list(
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Procurement: how far orders may exceed their approved requisition (percent), and how many days
+# before a supplier's qualification expires the warning shows.
+YEWU_PROCUREMENT_ORDER_TOLERANCE_PERCENT = env_int("YEWU_PROCUREMENT_ORDER_TOLERANCE_PERCENT", 5)
+YEWU_PROCUREMENT_EXPIRY_WARNING_DAYS = env_int("YEWU_PROCUREMENT_EXPIRY_WARNING_DAYS", 30)
 
 # Background work: Django's tasks API with a database-backed queue and the `yewu worker` command.
 TASKS = {

@@ -10,6 +10,10 @@ from yewu.core.models import Grant
 from yewu.core.scopes import Scope
 
 A, S, D, OWN = Scope.ALL, Scope.SUBTREE, Scope.DEPARTMENT, Scope.OWN
+PROCUREMENT_MODELS = (
+    "requisition", "supplier", "supplierqualification", "purchaseorder", "receipt", "supplierissue",
+    "paymentrequest",
+)
 
 # role key -> (name, {"app.codename": scope})
 DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
@@ -20,6 +24,8 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "org.view_employee": D, "org.view_parttimeposition": D,
             "org.view_delegation": OWN, "org.add_delegation": OWN, "org.change_delegation": OWN,
             "workflow.add_processinstance": OWN, "workflow.view_processinstance": OWN,
+            "procurement.view_requisition": OWN, "procurement.add_requisition": OWN,
+            "procurement.change_requisition": OWN,
         },
     ),
     "manager": (
@@ -29,6 +35,9 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "org.add_team": S, "org.change_team": S,
             "org.view_delegation": S, "org.add_delegation": S, "org.change_delegation": S,
             "workflow.view_processinstance": S,
+            "procurement.view_requisition": S, "procurement.add_requisition": S,
+            "procurement.view_purchaseorder": S, "procurement.view_receipt": S, "procurement.add_receipt": S,
+            "procurement.view_paymentrequest": S, "procurement.view_supplier": A,
         },
     ),
     "hr": (
@@ -46,6 +55,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "org.view_employee": A, "org.view_parttimeposition": A, "org.view_delegation": A,
             "workflow.view_processinstance": A,
             "workflow.view_processdefinition": A, "workflow.view_processversion": A,
+            **{f"procurement.view_{model}": A for model in PROCUREMENT_MODELS},
         },
     ),
     "auditor": (
@@ -55,6 +65,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "org.view_employee": A, "org.view_parttimeposition": A, "org.view_delegation": A,
             "workflow.view_processinstance": A,
             "workflow.view_processdefinition": A, "workflow.view_processversion": A,
+            **{f"procurement.view_{model}": A for model in PROCUREMENT_MODELS},
         },
     ),
     "process_admin": (
@@ -68,11 +79,33 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             },
         },
     ),
+    "purchaser": (
+        _("Purchaser"),
+        {
+            "org.view_department": A, "org.view_employee": A,
+            **{
+                f"procurement.{action}_{model}": A
+                for model in ("supplier", "supplierqualification", "purchaseorder", "receipt", "supplierissue")
+                for action in ("view", "add", "change")
+            },
+            "procurement.qualify_supplier": A, "procurement.view_requisition": A,
+            "procurement.view_paymentrequest": A, "procurement.add_paymentrequest": A,
+            "workflow.view_processinstance": A,
+        },
+    ),
+    "finance_clerk": (
+        _("Finance (payments)"),
+        {
+            "org.view_department": A,
+            **{f"procurement.view_{model}": A for model in PROCUREMENT_MODELS},
+            "procurement.approve_paymentrequest": A, "procurement.pay_paymentrequest": A,
+        },
+    ),
 }
 
 ROLE_NAMES = {
     "staff": "员工", "manager": "部门经理", "hr": "人事管理员", "executive": "公司领导", "auditor": "审计员",
-    "process_admin": "流程管理员",
+    "process_admin": "流程管理员", "purchaser": "采购专员", "finance_clerk": "财务付款审核",
 }
 
 

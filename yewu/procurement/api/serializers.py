@@ -1,0 +1,178 @@
+"""API representations of the procurement records; writes are parsed here and done by the services."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from yewu.org.api.serializers import ScopedRelatedField
+from yewu.org.models import Department
+from yewu.procurement.models import (
+    Instalment,
+    PaymentRequest,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
+    Requisition,
+    RequisitionLine,
+    Supplier,
+    SupplierIssue,
+    SupplierQualification,
+)
+
+
+class RequisitionLineSerializer(serializers.ModelSerializer):
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = RequisitionLine
+        fields = ["id", "seq", "name", "specification", "quantity", "unit", "budget_price", "amount"]
+        read_only_fields = ["seq"]
+
+
+class RequisitionSerializer(serializers.ModelSerializer):
+    department = ScopedRelatedField(queryset=Department.objects.all(), required=False)
+    lines = RequisitionLineSerializer(many=True, required=False)
+    requester = serializers.CharField(source="requester.username", read_only=True)
+    approval = serializers.CharField(source="approval.number", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = Requisition
+        fields = [
+            "id", "number", "version", "previous", "title", "department", "requester", "purpose", "needed_by",
+            "amount", "status", "approval", "created_at", "approved_at", "lines",
+        ]
+        read_only_fields = ["number", "version", "previous", "amount", "status", "created_at", "approved_at"]
+
+
+class QualificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SupplierQualification
+        fields = ["id", "kind", "name", "reference", "issued_on", "expires_on", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class SupplierSerializer(serializers.ModelSerializer):
+    categories = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    qualifications = QualificationSerializer(many=True, read_only=True)
+    qualified_until = serializers.DateField(read_only=True, allow_null=True)
+    can_take_orders = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Supplier
+        fields = [
+            "id", "name", "credit_code", "categories", "contact", "phone", "email", "address", "bank_account",
+            "notes", "status", "status_reason", "qualified_until", "can_take_orders", "qualifications", "created_at",
+        ]
+        read_only_fields = ["status", "status_reason", "created_at"]
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+    accepted_quantity = serializers.DecimalField(max_digits=16, decimal_places=3, read_only=True)
+    requisition_line = serializers.IntegerField(source="requisition_line_id", required=False, allow_null=True)
+
+    class Meta:
+        model = PurchaseOrderLine
+        fields = ["id", "seq", "requisition_line", "name", "specification", "quantity", "unit", "unit_price",
+                  "amount", "accepted_quantity"]
+        read_only_fields = ["seq"]
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if "requisition_line_id" in value:
+            value["requisition_line"] = value.pop("requisition_line_id")
+        return value
+
+
+class InstalmentSerializer(serializers.ModelSerializer):
+    paid = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Instalment
+        fields = ["id", "seq", "description", "amount", "due_on", "paid"]
+        read_only_fields = ["seq"]
+
+    def get_paid(self, obj) -> bool:
+        return obj.payments.filter(status="paid").exists() if obj.pk else False
+
+
+class PurchaseOrderSerializer(serializers.ModelSerializer):
+    requisition = ScopedRelatedField(queryset=Requisition.objects.all())
+    supplier = ScopedRelatedField(queryset=Supplier.objects.all())
+    lines = OrderLineSerializer(many=True, required=False)
+    instalments = InstalmentSerializer(many=True, required=False)
+    buyer = serializers.CharField(source="buyer.username", read_only=True)
+    approval = serializers.CharField(source="approval.number", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = PurchaseOrder
+        fields = [
+            "id", "number", "version", "previous", "requisition", "supplier", "department", "buyer",
+            "delivery_date", "delivery_place", "notes", "amount", "status", "approval", "created_at", "issued_at",
+            "lines", "instalments",
+        ]
+        read_only_fields = ["number", "version", "previous", "department", "amount", "status", "created_at",
+                            "issued_at"]
+
+
+class ReceiptLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReceiptLine
+        fields = ["id", "order_line", "accepted", "rejected", "note"]
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    lines = ReceiptLineSerializer(many=True, read_only=True)
+    received_by = serializers.CharField(source="received_by.username", read_only=True)
+
+    class Meta:
+        model = Receipt
+        fields = ["id", "number", "order", "received_on", "received_by", "result", "report", "created_at", "lines"]
+        read_only_fields = fields
+
+
+class ReceiveLineInput(serializers.Serializer):
+    order_line = serializers.IntegerField()
+    accepted = serializers.DecimalField(max_digits=14, decimal_places=3, required=False, default=0)
+    rejected = serializers.DecimalField(max_digits=14, decimal_places=3, required=False, default=0)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ReceiveInput(serializers.Serializer):
+    received_on = serializers.DateField(required=False, allow_null=True)
+    report = serializers.CharField(required=False, allow_blank=True, default="")
+    lines = ReceiveLineInput(many=True)
+
+
+class PaymentInput(serializers.Serializer):
+    instalment = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class PayInput(serializers.Serializer):
+    paid_on = serializers.DateField(required=False, allow_null=True)
+    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+
+
+class SupplierIssueSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SupplierIssue
+        fields = ["id", "number", "supplier", "order", "receipt", "description", "status", "resolution",
+                  "created_at", "resolved_at"]
+        read_only_fields = fields
+
+
+class PaymentRequestSerializer(serializers.ModelSerializer):
+    instalment_seq = serializers.IntegerField(source="instalment.seq", read_only=True)
+
+    class Meta:
+        model = PaymentRequest
+        fields = ["id", "number", "order", "instalment", "instalment_seq", "amount", "note", "status",
+                  "requested_at", "checked_at", "paid_on", "reference"]
+        read_only_fields = fields

@@ -1,0 +1,64 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProcurementConfig(AppConfig):
+    name = "yewu.procurement"
+    label = "procurement"
+    verbose_name = _("Procurement")
+
+    def ready(self) -> None:
+        from yewu.core.activities import register_labels
+        from yewu.core.navigation import MenuItem, Module, register, register_search
+        from yewu.procurement.models import PurchaseOrder, Requisition, Supplier
+
+        register(
+            Module(
+                key="procurement", label=_("Procurement"), icon="cart3", order=20,
+                items=[
+                    MenuItem(_("Requisitions"), "procurement:requisition_list", "procurement.view_requisition"),
+                    MenuItem(_("Purchase orders"), "procurement:purchaseorder_list", "procurement.view_purchaseorder"),
+                    MenuItem(_("Receipts"), "procurement:receipt_list", "procurement.view_receipt"),
+                    MenuItem(_("Payment requests"), "procurement:paymentrequest_list", "procurement.view_paymentrequest"),
+                    MenuItem(_("Suppliers"), "procurement:supplier_list", "procurement.view_supplier"),
+                    MenuItem(_("Supplier issues"), "procurement:supplierissue_list", "procurement.view_supplierissue"),
+                ],
+            )
+        )
+        register_search(Requisition, ("number", "title"), _("Requisitions"))
+        register_search(PurchaseOrder, ("number",), _("Purchase orders"))
+        register_search(Supplier, ("name", "credit_code"), _("Suppliers"))
+        register_labels({
+            "requisition.created": _("Requisition created"),
+            "requisition.changed": _("Requisition changed"),
+            "requisition.submitted": _("Requisition submitted for approval"),
+            "requisition.approved": _("Requisition approved"),
+            "requisition.rejected": _("Requisition rejected"),
+            "requisition.withdrawn": _("Requisition withdrawn"),
+            "requisition.amended": _("Requisition amended"),
+            "requisition.superseded": _("Requisition superseded"),
+            "requisition.cancelled": _("Requisition cancelled"),
+            "supplier.created": _("Supplier created"),
+            "supplier.changed": _("Supplier changed"),
+            "supplier.status_changed": _("Supplier status changed"),
+            "supplier.qualification_added": _("Qualification document added"),
+            "purchase_order.created": _("Purchase order created"),
+            "purchase_order.changed": _("Purchase order changed"),
+            "purchase_order.submitted": _("Purchase order submitted for review"),
+            "purchase_order.issued": _("Purchase order issued"),
+            "purchase_order.rejected": _("Purchase order rejected"),
+            "purchase_order.withdrawn": _("Purchase order review withdrawn"),
+            "purchase_order.amended": _("Purchase order amended"),
+            "purchase_order.superseded": _("Purchase order superseded"),
+            "purchase_order.received": _("Goods received"),
+            "purchase_order.closed": _("Purchase order closed"),
+            "receipt.recorded": _("Receipt and inspection recorded"),
+            "supplier_issue.opened": _("Supplier issue opened"),
+            "supplier_issue.resolved": _("Supplier issue resolved"),
+            "payment.requested": _("Payment requested"),
+            "payment.approved": _("Payment checked by finance"),
+            "payment.rejected": _("Payment request rejected"),
+            "payment.paid": _("Payment made"),
+        })
+        __import__("yewu.procurement.approvals")  # the approvals move requisitions and orders (workflow hooks)
+        __import__("yewu.procurement.demo")  # registers the demo loader with yewu.core.demo

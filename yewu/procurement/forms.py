@@ -1,0 +1,151 @@
+"""Forms of the procurement pages: they parse input; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from yewu.org.forms import ScopedModelForm
+from yewu.procurement.choices import ORDERABLE_SUPPLIER
+from yewu.procurement.models import PurchaseOrder, Requisition, Supplier, SupplierQualification
+
+
+class RequisitionLineForm(forms.Form):
+    name = forms.CharField(label=_("Item"), max_length=200)
+    specification = forms.CharField(label=_("Specification"), max_length=200, required=False)
+    quantity = forms.DecimalField(label=_("Quantity"), max_digits=14, decimal_places=3, min_value=0)
+    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    budget_price = forms.DecimalField(label=_("Budget unit price"), max_digits=14, decimal_places=2, min_value=0)
+
+
+class OrderLineForm(forms.Form):
+    requisition_line = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label=_("Item"), max_length=200)
+    specification = forms.CharField(label=_("Specification"), max_length=200, required=False)
+    quantity = forms.DecimalField(label=_("Quantity"), max_digits=14, decimal_places=3, min_value=0)
+    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    unit_price = forms.DecimalField(label=_("Unit price"), max_digits=14, decimal_places=2, min_value=0)
+
+
+class InstalmentForm(forms.Form):
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0)
+    due_on = forms.DateField(label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+RequisitionLineFormSet = forms.formset_factory(RequisitionLineForm, extra=0, min_num=1, can_delete=True)
+OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=0, min_num=1, can_delete=True)
+InstalmentFormSet = forms.formset_factory(InstalmentForm, extra=0, can_delete=True)
+
+
+class WithRowsForm(ScopedModelForm):
+    """A record form with editable rows (lines, instalments): each formset is bound only when the
+    POST carries it, so a post without rows leaves the record's rows as they are."""
+
+    row_sets: dict[str, tuple[Any, str]] = {}  # prefix -> (formset class, related name on the instance)
+
+    def __init__(self, *args: Any, initial_rows: dict[str, list[dict]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.formsets = {}
+        for prefix, (formset_class, _related) in self.row_sets.items():
+            if self.is_bound and f"{prefix}-TOTAL_FORMS" in self.data:
+                self.formsets[prefix] = formset_class(self.data, prefix=prefix)
+            else:
+                rows = (initial_rows or {}).get(prefix)
+                if rows is None:
+                    rows = self.instance_rows(prefix)
+                self.formsets[prefix] = formset_class(initial=rows, prefix=prefix)
+
+    def instance_rows(self, prefix: str) -> list[dict]:
+        return []
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        return all([valid] + [fs.is_valid() for fs in self.formsets.values() if fs.is_bound])
+
+    def rows(self, prefix: str) -> list[dict] | None:
+        fs = self.formsets[prefix]
+        if not fs.is_bound:
+            return None
+        return [f.cleaned_data for f in fs.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+class RequisitionForm(WithRowsForm):
+    row_sets = {"lines": (RequisitionLineFormSet, "lines")}
+
+    class Meta:
+        model = Requisition
+        fields = ["title", "department", "purpose", "needed_by"]
+        widgets = {"needed_by": forms.DateInput(attrs={"type": "date"})}
+
+    def instance_rows(self, prefix: str) -> list[dict]:
+        if self.instance.pk is None:
+            return []
+        return [{f: getattr(line, f) for f in ("name", "specification", "quantity", "unit", "budget_price")}
+                for line in self.instance.lines.all()]
+
+
+class PurchaseOrderForm(WithRowsForm):
+    row_sets = {"lines": (OrderLineFormSet, "lines"), "instalments": (InstalmentFormSet, "instalments")}
+
+    class Meta:
+        model = PurchaseOrder
+        fields = ["supplier", "delivery_date", "delivery_place", "notes"]
+        widgets = {"delivery_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].queryset = self.fields["supplier"].queryset.filter(status__in=ORDERABLE_SUPPLIER)
+
+    def instance_rows(self, prefix: str) -> list[dict]:
+        if self.instance.pk is None:
+            return []
+        if prefix == "lines":
+            return [{"requisition_line": line.requisition_line_id,
+                     **{f: getattr(line, f) for f in ("name", "specification", "quantity", "unit", "unit_price")}}
+                    for line in self.instance.lines.all()]
+        return [{"description": i.description, "amount": i.amount, "due_on": i.due_on}
+                for i in self.instance.instalments.all()]
+
+
+class SupplierForm(ScopedModelForm):
+    categories = forms.CharField(label=_("Categories supplied"), required=False,
+                                 help_text=_("Separate categories with commas."))
+
+    class Meta:
+        model = Supplier
+        fields = ["name", "credit_code", "categories", "contact", "phone", "email", "address", "bank_account", "notes"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["categories"] = ", ".join(self.instance.categories or [])
+
+    def clean_categories(self) -> list[str]:
+        value = self.cleaned_data.get("categories") or ""
+        return [c.strip() for c in value.replace("，", ",").replace("、", ",").split(",") if c.strip()]
+
+
+class QualificationForm(forms.ModelForm):
+    class Meta:
+        model = SupplierQualification
+        fields = ["kind", "name", "reference", "issued_on", "expires_on"]
+        widgets = {"issued_on": forms.DateInput(attrs={"type": "date"}),
+                   "expires_on": forms.DateInput(attrs={"type": "date"})}
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class PayForm(forms.Form):
+    paid_on = forms.DateField(label=_("Paid on"), required=False)
+    reference = forms.CharField(label=_("Payment reference"), max_length=100, required=False)
+
+
+class PaymentRequestForm(forms.Form):
+    instalment = forms.IntegerField()
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
+    note = forms.CharField(max_length=1000, required=False)

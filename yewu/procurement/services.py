@@ -1,0 +1,839 @@
+"""Every write of the procurement module: requisitions, suppliers, orders, receipts, payments.
+
+Each function locks the rows it changes, checks the actor's right and the business rule, writes
+the change and one audit event per state change, all in one transaction: a refusal is a
+DomainError (code + translated message) and nothing is saved. Web pages, the API, the approval
+hooks, imports and the admin all come through here, so a rule holds on every path.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from yewu.core import permissions
+from yewu.core.audit import delta, record_event, snapshot
+from yewu.core.errors import DomainError
+from yewu.core.services import next_number
+from yewu.procurement import approvals
+from yewu.procurement.choices import (
+    ORDER_COUNTS,
+    ORDER_OPEN,
+    ORDERABLE_SUPPLIER,
+    PAYMENT_LIVE,
+    SUPPLIER_TRANSITIONS,
+    InspectionResult,
+    IssueStatus,
+    OrderStatus,
+    PaymentStatus,
+    RequisitionStatus,
+    SupplierStatus,
+)
+from yewu.procurement.errors import ProcurementError
+from yewu.procurement.models import (
+    Instalment,
+    PaymentRequest,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
+    Requisition,
+    RequisitionLine,
+    Supplier,
+    SupplierIssue,
+    SupplierQualification,
+)
+
+CENT = Decimal("0.01")
+REQUISITION_FIELDS = ("title", "department", "purpose", "needed_by")
+SUPPLIER_FIELDS = (
+    "name", "credit_code", "categories", "contact", "phone", "email", "address", "bank_account", "notes",
+)
+QUALIFICATION_FIELDS = ("kind", "name", "reference", "issued_on", "expires_on")
+ORDER_FIELDS = ("supplier", "delivery_date", "delivery_place", "notes")
+REQ_LINE_FIELDS = ("name", "specification", "quantity", "unit", "budget_price")
+ORDER_LINE_FIELDS = ("name", "specification", "quantity", "unit", "unit_price")
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def money(value: Decimal) -> str:
+    """¥1,234.50: how amounts appear in messages."""
+    return f"¥{Decimal(value).quantize(CENT):,}"
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _apply(obj: Any, fields: Iterable[str], values: dict[str, Any]) -> None:
+    for name in fields:
+        if name in values:
+            setattr(obj, name, values[name])
+
+
+def _label(choices: Any, value: str) -> str:
+    return str(choices(value).label)
+
+
+def _actor_department(actor: Any) -> Any:
+    employee = getattr(actor, "employee", None)
+    return employee.department if employee is not None else None
+
+
+def _require_department(actor: Any, action: str, model: type, department: Any) -> None:
+    """A new record of a department: the actor's own department needs only a grant for `action`;
+    any other department must lie inside the grant's scope (being its creator is not enough)."""
+    if department is not None and department.pk in {d.pk for d in permissions.departments_of(actor)}:
+        permissions.require(actor, action, model)
+        return
+    permissions.require_new(actor, action, model, department=department)
+
+
+def _clean_lines(lines: Any, price_field: str) -> list[dict[str, Any]]:
+    """Lines as dicts with Decimal quantity and price; at least one, each quantity above zero."""
+    rows = list(lines or [])
+    if not rows:
+        raise DomainError(ProcurementError.NO_LINES)
+    cleaned = []
+    for i, row in enumerate(rows, start=1):
+        quantity = _decimal(row.get("quantity"))
+        price = _decimal(row.get(price_field))
+        name = str(row.get("name") or "").strip()
+        if not name or quantity is None or price is None or quantity <= 0 or price < 0:
+            raise DomainError(ProcurementError.BAD_LINE, line=i)
+        cleaned.append({**row, "name": name, "quantity": quantity, price_field: price,
+                        "specification": str(row.get("specification") or ""), "unit": str(row.get("unit") or "")})
+    return cleaned
+
+
+def _line_snapshot(lines: Iterable[Any], fields: tuple[str, ...]) -> list[dict[str, str]]:
+    return [{f: str(getattr(line, f)) for f in fields} for line in lines]
+
+
+def _total(lines: Iterable[dict[str, Any]], price_field: str) -> Decimal:
+    return sum(((row["quantity"] * row[price_field]).quantize(CENT) for row in lines), Decimal("0"))
+
+
+def _process_or_refuse(key: str) -> None:
+    from yewu.workflow.models import ProcessDefinition
+
+    if not ProcessDefinition.objects.filter(key=key).exists():
+        raise DomainError(ProcurementError.PROCESS_MISSING, key=key)
+
+
+# --- requisitions --------------------------------------------------------------------------------
+
+
+def _requisition_state(req: Requisition) -> dict[str, Any]:
+    return {**snapshot(req, REQUISITION_FIELDS), "lines": _line_snapshot(req.lines.all(), REQ_LINE_FIELDS)}
+
+
+def _write_requisition_lines(req: Requisition, lines: list[dict[str, Any]]) -> None:
+    req.lines.all().delete()
+    RequisitionLine.objects.bulk_create([
+        RequisitionLine(requisition=req, seq=i, **{f: row[f] for f in REQ_LINE_FIELDS})
+        for i, row in enumerate(lines, start=1)
+    ])
+    req.amount = _total(lines, "budget_price")
+
+
+@transaction.atomic
+def save_requisition(
+    requisition: Requisition | None, values: dict[str, Any], *, lines: Any = None, actor: Any
+) -> Requisition:
+    """Create a requisition (a draft raised by the actor) or change a draft or rejected one.
+
+    `lines` replaces the items when given (required on creation). An approved requisition is never
+    changed: amend_requisition makes a new version.
+    """
+    creating = requisition is None
+    if creating:
+        req = Requisition(requester=actor, department=_actor_department(actor))
+        before: dict[str, Any] = {}
+    else:
+        req = Requisition.objects.select_for_update().get(pk=requisition.pk)
+        permissions.require(actor, "change", req)
+        if not req.can_edit():
+            raise DomainError(ProcurementError.REQUISITION_LOCKED, number=req.display_number,
+                              status=_label(RequisitionStatus, req.status))
+        before = _requisition_state(req)
+    _apply(req, REQUISITION_FIELDS, values)
+    if req.department_id is None:
+        raise DomainError(ProcurementError.DEPARTMENT_REQUIRED)
+    if creating or before.get("department") != req.department_id:
+        _require_department(actor, "add" if creating else "change", Requisition, req.department)
+    if creating or lines is not None:
+        cleaned = _clean_lines(lines, "budget_price")
+    if creating:
+        req.number = next_number("PR")
+        req.save()
+    if creating or lines is not None:
+        _write_requisition_lines(req, cleaned)
+    req.save()
+    record_event(
+        req, "requisition.created" if creating else "requisition.changed", actor=actor,
+        data=delta(before, _requisition_state(req)), department=req.department,
+    )
+    return req
+
+
+@transaction.atomic
+def submit_requisition(requisition: Requisition, *, actor: Any) -> Requisition:
+    """Send a draft (or a rejected requisition, changed) into the procurement approval."""
+    from yewu.workflow.services import start_process
+
+    req = Requisition.objects.select_for_update().get(pk=requisition.pk)
+    permissions.require(actor, "change", req)
+    if not req.can_submit():
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=req.display_number,
+                          current=_label(RequisitionStatus, req.status), target=RequisitionStatus.IN_APPROVAL.label)
+    if not req.lines.exists():
+        raise DomainError(ProcurementError.NO_LINES)
+    _process_or_refuse(approvals.REQUISITION_KEY)
+    old = req.status
+    req.status = RequisitionStatus.IN_APPROVAL
+    req.save(update_fields=["status"])
+    record_event(req, "requisition.submitted", actor=actor, department=req.department,
+                 data={"status": [old, req.status], "amount": str(req.amount)})
+    form = {"requisition": req.display_number, "amount": str(req.amount), "purpose": req.purpose[:3000],
+            "needed_by": req.needed_by.isoformat() if req.needed_by else None}
+    instance = start_process(
+        approvals.REQUISITION_KEY, actor=actor, title=f"{req.display_number} {req.title}"[:200],
+        form=form, record=req, department=req.department,
+    )
+    Requisition.objects.filter(pk=req.pk).update(approval=instance)
+    req.refresh_from_db()
+    return req
+
+
+def follow_requisition_approval(instance: Any, *, outcome: str, actor: Any) -> Requisition | None:
+    """The requisition's approval ended (called by the workflow hook inside the approval's step)."""
+    req = Requisition.objects.select_for_update().filter(pk=_bound_pk(instance)).first()
+    if req is None or req.status != RequisitionStatus.IN_APPROVAL:
+        return None
+    target, activity = {
+        "approved": (RequisitionStatus.APPROVED, "requisition.approved"),
+        "rejected": (RequisitionStatus.REJECTED, "requisition.rejected"),
+    }.get(outcome, (RequisitionStatus.DRAFT, "requisition.withdrawn"))
+    old = req.status
+    req.status = target
+    req.approval_id = instance.pk
+    if target == RequisitionStatus.APPROVED:
+        req.approved_at = timezone.now()
+    req.save(update_fields=["status", "approval", "approved_at"])
+    record_event(req, activity, actor=actor, department=req.department,
+                 data={"status": [old, target], "approval": instance.number})
+    return req
+
+
+def _bound_pk(instance: Any) -> int | None:
+    object_id = str(getattr(instance, "object_id", "") or "")
+    return int(object_id) if object_id.isdigit() else None
+
+
+@transaction.atomic
+def amend_requisition(
+    requisition: Requisition, values: dict[str, Any] | None = None, *, lines: Any = None, actor: Any
+) -> Requisition:
+    """Change an approved requisition by making a new version (a draft to approve again); the
+    approved one is superseded. Not once orders have been placed against it."""
+    old = Requisition.objects.select_for_update().get(pk=requisition.pk)
+    permissions.require(actor, "change", old)
+    if not old.can_amend():
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=old.display_number,
+                          current=_label(RequisitionStatus, old.status), target=RequisitionStatus.SUPERSEDED.label)
+    if old.orders.exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.SUPERSEDED]).exists():
+        raise DomainError(ProcurementError.REQUISITION_HAS_ORDERS, number=old.display_number)
+    new = Requisition(
+        number=old.number, version=old.version + 1, previous=old, requester=actor,
+        **{f: getattr(old, f) for f in REQUISITION_FIELDS},
+    )
+    _apply(new, REQUISITION_FIELDS, values or {})
+    if new.department_id != old.department_id:
+        _require_department(actor, "add", Requisition, new.department)
+    source = lines if lines is not None else [
+        {f: getattr(line, f) for f in REQ_LINE_FIELDS} for line in old.lines.all()
+    ]
+    cleaned = _clean_lines(source, "budget_price")
+    old.status = RequisitionStatus.SUPERSEDED
+    old.save(update_fields=["status"])
+    record_event(old, "requisition.superseded", actor=actor, department=old.department,
+                 data={"status": [RequisitionStatus.APPROVED, RequisitionStatus.SUPERSEDED], "version": new.version})
+    new.save()
+    _write_requisition_lines(new, cleaned)
+    new.save(update_fields=["amount"])
+    record_event(new, "requisition.amended", actor=actor, department=new.department,
+                 data={"amends": old.pk, "version": new.version, **delta({}, _requisition_state(new))})
+    return new
+
+
+@transaction.atomic
+def cancel_requisition(requisition: Requisition, *, actor: Any) -> Requisition:
+    """Give up a draft or rejected requisition."""
+    req = Requisition.objects.select_for_update().get(pk=requisition.pk)
+    permissions.require(actor, "change", req)
+    if not req.can_edit():
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=req.display_number,
+                          current=_label(RequisitionStatus, req.status), target=RequisitionStatus.CANCELLED.label)
+    old = req.status
+    req.status = RequisitionStatus.CANCELLED
+    req.save(update_fields=["status"])
+    record_event(req, "requisition.cancelled", actor=actor, department=req.department,
+                 data={"status": [old, req.status]})
+    return req
+
+
+# --- suppliers -----------------------------------------------------------------------------------
+
+
+def _categories(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = value.replace("，", ",").replace("、", ",").split(",")
+    return [str(v).strip()[:50] for v in (value or []) if str(v).strip()]
+
+
+@transaction.atomic
+def save_supplier(supplier: Supplier | None, values: dict[str, Any], *, actor: Any) -> Supplier:
+    """Create a supplier (a candidate, not yet on the qualified list) or change its profile."""
+    creating = supplier is None
+    if creating:
+        permissions.require_new(actor, "add", Supplier)
+        obj, before = Supplier(), {}
+    else:
+        obj = Supplier.objects.select_for_update().get(pk=supplier.pk)
+        permissions.require(actor, "change", obj)
+        before = snapshot(obj, SUPPLIER_FIELDS)
+    values = dict(values)
+    if "categories" in values:
+        values["categories"] = _categories(values["categories"])
+    _apply(obj, SUPPLIER_FIELDS, values)
+    obj.name = (obj.name or "").strip()
+    if Supplier.objects.filter(name=obj.name).exclude(pk=obj.pk).exists():
+        raise DomainError(ProcurementError.SUPPLIER_NAME_TAKEN, name=obj.name)
+    obj.save()
+    record_event(obj, "supplier.created" if creating else "supplier.changed", actor=actor,
+                 data=delta(before, snapshot(obj, SUPPLIER_FIELDS)))
+    return obj
+
+
+@transaction.atomic
+def add_qualification(supplier: Supplier, values: dict[str, Any], *, actor: Any) -> SupplierQualification:
+    """Add a qualification document (licence, permit, certificate, audit report) to a supplier."""
+    obj = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    permissions.require(actor, "change", obj)
+    permissions.require_new(actor, "add", SupplierQualification)
+    doc = SupplierQualification(supplier=obj, created_by=actor)
+    _apply(doc, QUALIFICATION_FIELDS, values)
+    doc.save()
+    record_event(obj, "supplier.qualification_added", actor=actor,
+                 data={"document": doc.pk, **{k: str(v) if v is not None else None
+                                              for k, v in snapshot(doc, QUALIFICATION_FIELDS).items()}})
+    return doc
+
+
+def check_orderable(supplier: Supplier, today: datetime.date | None = None) -> None:
+    """Refuse unless new orders may go to the supplier: on the qualified list, with documents, none
+    of them (the newest of each kind) expired."""
+    today = today or timezone.localdate()
+    if supplier.status not in ORDERABLE_SUPPLIER:
+        raise DomainError(ProcurementError.SUPPLIER_NOT_QUALIFIED, name=supplier.name,
+                          status=_label(SupplierStatus, supplier.status))
+    if not supplier.has_documents():
+        raise DomainError(ProcurementError.NO_QUALIFICATION, name=supplier.name)
+    until = supplier.qualified_until()
+    if until is not None and until < today:
+        raise DomainError(ProcurementError.QUALIFICATION_EXPIRED, name=supplier.name, date=until.isoformat())
+
+
+@transaction.atomic
+def set_supplier_status(supplier: Supplier, target: str, *, actor: Any, reason: str = "") -> Supplier:
+    """Move a supplier on or off the qualified list (qualify, warn, suspend, remove).
+
+    Qualifying needs current documents. Removing is allowed while orders are open: those orders
+    stay valid (receipts and payments go on), but no new order can go to the supplier.
+    """
+    obj = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    permissions.require(actor, "qualify", obj)
+    if obj.status not in SUPPLIER_TRANSITIONS.get(target, frozenset()):
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=obj.name,
+                          current=_label(SupplierStatus, obj.status), target=_label(SupplierStatus, target))
+    if target == SupplierStatus.QUALIFIED:
+        if not obj.has_documents():
+            raise DomainError(ProcurementError.NO_QUALIFICATION, name=obj.name)
+        until = obj.qualified_until()
+        if until is not None and until < timezone.localdate():
+            raise DomainError(ProcurementError.QUALIFICATION_EXPIRED, name=obj.name, date=until.isoformat())
+    old = obj.status
+    obj.status = target
+    obj.status_reason = (reason or "")[:500]
+    obj.save(update_fields=["status", "status_reason"])
+    open_orders = list(obj.orders.filter(status__in=ORDER_OPEN).values_list("pk", flat=True))
+    record_event(obj, "supplier.status_changed", actor=actor,
+                 data={"status": [old, target], "reason": obj.status_reason, "open_orders": open_orders})
+    return obj
+
+
+def qualify_supplier(supplier: Supplier, *, actor: Any, reason: str = "") -> Supplier:
+    return set_supplier_status(supplier, SupplierStatus.QUALIFIED, actor=actor, reason=reason)
+
+
+def warn_supplier(supplier: Supplier, *, actor: Any, reason: str = "") -> Supplier:
+    return set_supplier_status(supplier, SupplierStatus.WARNED, actor=actor, reason=reason)
+
+
+def suspend_supplier(supplier: Supplier, *, actor: Any, reason: str = "") -> Supplier:
+    return set_supplier_status(supplier, SupplierStatus.SUSPENDED, actor=actor, reason=reason)
+
+
+def remove_supplier(supplier: Supplier, *, actor: Any, reason: str = "") -> Supplier:
+    return set_supplier_status(supplier, SupplierStatus.REMOVED, actor=actor, reason=reason)
+
+
+# --- purchase orders -----------------------------------------------------------------------------
+
+
+def _order_state(order: PurchaseOrder) -> dict[str, Any]:
+    return {
+        **snapshot(order, ORDER_FIELDS),
+        "lines": _line_snapshot(order.lines.all(), ORDER_LINE_FIELDS),
+        "instalments": _line_snapshot(order.instalments.all(), ("seq", "description", "amount", "due_on")),
+    }
+
+
+def _clean_instalments(instalments: Any, total: Decimal) -> list[dict[str, Any]]:
+    """Instalments that add up to the order total; none given: one instalment for the whole."""
+    rows = list(instalments or [])
+    if not rows:
+        return [{"description": "", "amount": total, "due_on": None}]
+    cleaned = []
+    for row in rows:
+        amount = _decimal(row.get("amount"))
+        if amount is None or amount <= 0:
+            raise DomainError(ProcurementError.PAYMENT_NOT_POSITIVE)
+        cleaned.append({"description": str(row.get("description") or "")[:200], "amount": amount.quantize(CENT),
+                        "due_on": row.get("due_on") or None})
+    terms = sum((r["amount"] for r in cleaned), Decimal("0"))
+    if terms != total:
+        raise DomainError(ProcurementError.TERMS_MISMATCH, terms=money(terms), total=money(total))
+    return cleaned
+
+
+def _check_requisition_budget(req: Requisition, amount: Decimal, *, exclude: int | None) -> None:
+    """All orders of the requisition together stay within its approved amount plus the tolerance."""
+    others = req.orders.filter(status__in=ORDER_COUNTS)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    total = sum(others.values_list("amount", flat=True), Decimal("0")) + amount
+    tolerance = Decimal(settings.YEWU_PROCUREMENT_ORDER_TOLERANCE_PERCENT)
+    limit = (req.amount * (1 + tolerance / 100)).quantize(CENT)
+    if total > limit:
+        raise DomainError(ProcurementError.ORDER_OVER_REQUISITION, number=req.display_number, total=money(total),
+                          approved=money(req.amount), tolerance=tolerance, limit=money(limit))
+
+
+def _check_requisition_approved(req: Requisition) -> None:
+    if not req.can_order():
+        raise DomainError(ProcurementError.REQUISITION_NOT_APPROVED, number=req.display_number,
+                          status=_label(RequisitionStatus, req.status))
+
+
+def _write_order_lines(order: PurchaseOrder, lines: list[dict[str, Any]], instalments: list[dict[str, Any]]) -> None:
+    order.lines.all().delete()
+    order.instalments.all().delete()
+    valid_req_lines = set(order.requisition.lines.values_list("pk", flat=True))
+    PurchaseOrderLine.objects.bulk_create([
+        PurchaseOrderLine(
+            order=order, seq=i, **{f: row[f] for f in ORDER_LINE_FIELDS},
+            requisition_line_id=row.get("requisition_line") if row.get("requisition_line") in valid_req_lines else None,
+        )
+        for i, row in enumerate(lines, start=1)
+    ])
+    Instalment.objects.bulk_create([
+        Instalment(order=order, seq=i, **row) for i, row in enumerate(instalments, start=1)
+    ])
+
+
+@transaction.atomic
+def save_purchase_order(
+    order: PurchaseOrder | None, values: dict[str, Any], *, lines: Any = None, instalments: Any = None, actor: Any
+) -> PurchaseOrder:
+    """Create a purchase order for an approved requisition to a qualified supplier, or change a
+    draft or rejected one. `lines` (required on creation) and `instalments` (default: one for the
+    whole amount) replace the current ones when given. Refused: a requisition that is not approved,
+    a supplier not on the qualified list or with expired documents, orders above the approved
+    amount plus the tolerance, instalments that do not add up."""
+    creating = order is None
+    if creating:
+        req = values.get("requisition")
+        if req is None:
+            raise DomainError(ProcurementError.REQUISITION_NOT_APPROVED, number="—", status="—")
+        req = Requisition.objects.select_for_update().get(pk=req.pk)  # serialises orders of one requisition
+        permissions.require(actor, "view", req)
+        _require_department(actor, "add", PurchaseOrder, req.department)
+        obj = PurchaseOrder(requisition=req, department=req.department, buyer=actor)
+        before: dict[str, Any] = {}
+    else:
+        obj = PurchaseOrder.objects.select_for_update().select_related("requisition").get(pk=order.pk)
+        permissions.require(actor, "change", obj)
+        if not obj.can_edit():
+            raise DomainError(ProcurementError.ORDER_LOCKED, number=obj.display_number,
+                              status=_label(OrderStatus, obj.status))
+        req = Requisition.objects.select_for_update().get(pk=obj.requisition_id)
+        before = _order_state(obj)
+    _check_requisition_approved(req)
+    _apply(obj, ORDER_FIELDS, values)
+    if obj.supplier_id is None:
+        raise DomainError(ProcurementError.SUPPLIER_NOT_QUALIFIED, name="—", status="—")
+    check_orderable(Supplier.objects.get(pk=obj.supplier_id))
+    if creating or lines is not None:
+        cleaned_lines = _clean_lines(lines, "unit_price")
+        amount = _total(cleaned_lines, "unit_price")
+    else:
+        cleaned_lines = [{f: getattr(line, f) for f in ORDER_LINE_FIELDS} | {"requisition_line": line.requisition_line_id}
+                         for line in obj.lines.all()]
+        amount = obj.amount
+    if instalments is None and not creating and lines is None:
+        cleaned_terms = [{"description": i.description, "amount": i.amount, "due_on": i.due_on}
+                         for i in obj.instalments.all()]
+    else:
+        cleaned_terms = _clean_instalments(instalments, amount)
+    _check_requisition_budget(req, amount, exclude=obj.pk)
+    if creating:
+        obj.number = next_number("PO")
+    obj.amount = amount
+    obj.save()
+    if creating or lines is not None or instalments is not None:
+        _write_order_lines(obj, cleaned_lines, cleaned_terms)
+    record_event(obj, "purchase_order.created" if creating else "purchase_order.changed", actor=actor,
+                 department=obj.department, data=delta(before, _order_state(obj)))
+    return obj
+
+
+@transaction.atomic
+def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
+    """Send an order to the central department's review; the rules are checked again first."""
+    from yewu.workflow.services import start_process
+
+    obj = PurchaseOrder.objects.select_for_update().select_related("supplier").get(pk=order.pk)
+    permissions.require(actor, "change", obj)
+    if not obj.can_submit():
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=obj.display_number,
+                          current=_label(OrderStatus, obj.status), target=OrderStatus.IN_REVIEW.label)
+    req = Requisition.objects.select_for_update().get(pk=obj.requisition_id)
+    _check_requisition_approved(req)
+    check_orderable(obj.supplier)
+    _check_requisition_budget(req, obj.amount, exclude=obj.pk)
+    _process_or_refuse(approvals.ORDER_KEY)
+    old = obj.status
+    obj.status = OrderStatus.IN_REVIEW
+    obj.save(update_fields=["status"])
+    record_event(obj, "purchase_order.submitted", actor=actor, department=obj.department,
+                 data={"status": [old, obj.status], "amount": str(obj.amount)})
+    form = {"order": obj.display_number, "requisition": req.display_number, "supplier": obj.supplier.name[:200],
+            "amount": str(obj.amount), "delivery_date": obj.delivery_date.isoformat() if obj.delivery_date else None}
+    instance = start_process(
+        approvals.ORDER_KEY, actor=actor, title=f"{obj.display_number} {obj.supplier.name}"[:200],
+        form=form, record=obj, department=obj.department,
+    )
+    PurchaseOrder.objects.filter(pk=obj.pk).update(approval=instance)
+    obj.refresh_from_db()
+    return obj
+
+
+def follow_order_review(instance: Any, *, outcome: str, actor: Any) -> PurchaseOrder | None:
+    """The order's review ended (workflow hook): approved → issued, rejected, or withdrawn → draft."""
+    obj = PurchaseOrder.objects.select_for_update().filter(pk=_bound_pk(instance)).first()
+    if obj is None or obj.status != OrderStatus.IN_REVIEW:
+        return None
+    target, activity = {
+        "approved": (OrderStatus.ISSUED, "purchase_order.issued"),
+        "rejected": (OrderStatus.REJECTED, "purchase_order.rejected"),
+    }.get(outcome, (OrderStatus.DRAFT, "purchase_order.withdrawn"))
+    old = obj.status
+    obj.status = target
+    obj.approval_id = instance.pk
+    if target == OrderStatus.ISSUED:
+        obj.issued_at = timezone.now()
+    obj.save(update_fields=["status", "approval", "issued_at"])
+    record_event(obj, activity, actor=actor, department=obj.department,
+                 data={"status": [old, target], "approval": instance.number})
+    return obj
+
+
+@transaction.atomic
+def amend_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
+    """Change an issued order by making a new version (a draft to review again); the issued one is
+    superseded. Only before goods arrive, and only to a supplier that may still take orders."""
+    old = PurchaseOrder.objects.select_for_update().select_related("supplier").get(pk=order.pk)
+    permissions.require(actor, "change", old)
+    if old.status != OrderStatus.ISSUED:
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=old.display_number,
+                          current=_label(OrderStatus, old.status), target=OrderStatus.SUPERSEDED.label)
+    if old.receipts.exists() or old.payments.exists():
+        raise DomainError(ProcurementError.ORDER_HAS_RECEIPTS, number=old.display_number)
+    check_orderable(old.supplier)
+    new = PurchaseOrder(
+        number=old.number, version=old.version + 1, previous=old, requisition_id=old.requisition_id,
+        department_id=old.department_id, buyer=actor, amount=old.amount,
+        **{f: getattr(old, f) for f in ORDER_FIELDS},
+    )
+    old.status = OrderStatus.SUPERSEDED
+    old.save(update_fields=["status"])
+    record_event(old, "purchase_order.superseded", actor=actor, department=old.department,
+                 data={"status": [OrderStatus.ISSUED, OrderStatus.SUPERSEDED], "version": new.version})
+    new.save()
+    _write_order_lines(
+        new,
+        [{f: getattr(line, f) for f in ORDER_LINE_FIELDS} | {"requisition_line": line.requisition_line_id}
+         for line in old.lines.all()],
+        [{"description": i.description, "amount": i.amount, "due_on": i.due_on} for i in old.instalments.all()],
+    )
+    record_event(new, "purchase_order.amended", actor=actor, department=new.department,
+                 data={"amends": old.pk, "version": new.version})
+    return new
+
+
+@transaction.atomic
+def cancel_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
+    """Give up an order that was never issued (draft or rejected)."""
+    obj = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+    permissions.require(actor, "change", obj)
+    if not obj.can_edit():
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=obj.display_number,
+                          current=_label(OrderStatus, obj.status), target=OrderStatus.CANCELLED.label)
+    old = obj.status
+    obj.status = OrderStatus.CANCELLED
+    obj.save(update_fields=["status"])
+    record_event(obj, "purchase_order.cancelled", actor=actor, department=obj.department,
+                 data={"status": [old, obj.status]})
+    return obj
+
+
+# --- receiving and inspection --------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_receipt(
+    order: PurchaseOrder, *, lines: Any, received_on: datetime.date | None = None, report: str = "", actor: Any
+) -> Receipt:
+    """Record a delivery and its inspection: per order line the accepted and rejected quantities.
+
+    Deliveries may be partial; what is accepted in all never exceeds what was ordered. Rejected
+    goods open a supplier issue. The order becomes partially received or received.
+    """
+    obj = PurchaseOrder.objects.select_for_update().select_related("supplier").get(pk=order.pk)
+    permissions.require(actor, "view", obj)
+    _require_department(actor, "add", Receipt, obj.department)
+    if not obj.can_receive():
+        raise DomainError(ProcurementError.ORDER_NOT_RECEIVABLE, number=obj.display_number,
+                          status=_label(OrderStatus, obj.status))
+    order_lines = {line.pk: line for line in obj.lines.all()}
+    rows = []
+    for row in lines or []:
+        line_id = getattr(row.get("order_line"), "pk", row.get("order_line"))
+        line = order_lines.get(int(line_id)) if str(line_id).isdigit() else None
+        if line is None:
+            raise DomainError(ProcurementError.RECEIPT_FOREIGN_LINE, line=line_id, number=obj.display_number)
+        accepted = _decimal(row.get("accepted")) or Decimal("0")
+        rejected = _decimal(row.get("rejected")) or Decimal("0")
+        if accepted < 0 or rejected < 0:
+            raise DomainError(ProcurementError.RECEIPT_NEGATIVE, item=line.name)
+        if accepted == 0 and rejected == 0:
+            continue
+        already = line.accepted_quantity()
+        if already + accepted > line.quantity:
+            raise DomainError(ProcurementError.RECEIPT_OVER_ORDERED, item=line.name,
+                              accepted=already + accepted, ordered=line.quantity)
+        rows.append((line, accepted, rejected, str(row.get("note") or "")[:300]))
+    if not rows:
+        raise DomainError(ProcurementError.RECEIPT_EMPTY)
+    accepted_total = sum((r[1] for r in rows), Decimal("0"))
+    rejected_total = sum((r[2] for r in rows), Decimal("0"))
+    result = (InspectionResult.PASSED if rejected_total == 0 else
+              InspectionResult.FAILED if accepted_total == 0 else InspectionResult.PARTIAL)
+    receipt = Receipt.objects.create(
+        number=next_number("GR"), order=obj, received_on=received_on or timezone.localdate(),
+        received_by=actor, result=result, report=report or "",
+    )
+    ReceiptLine.objects.bulk_create([
+        ReceiptLine(receipt=receipt, order_line=line, accepted=acc, rejected=rej, note=note)
+        for line, acc, rej, note in rows
+    ])
+    record_event(receipt, "receipt.recorded", actor=actor, department=obj.department, data={
+        "order": obj.pk, "result": result,
+        "lines": [{"line": line.pk, "accepted": str(acc), "rejected": str(rej)} for line, acc, rej, _n in rows],
+    })
+    complete = all(line.accepted_quantity() >= line.quantity for line in order_lines.values())
+    old = obj.status
+    any_accepted = ReceiptLine.objects.filter(receipt__order=obj, accepted__gt=0).exists()
+    obj.status = OrderStatus.RECEIVED if complete else (OrderStatus.PARTIALLY_RECEIVED if any_accepted else old)
+    obj.save(update_fields=["status"])
+    record_event(obj, "purchase_order.received", actor=actor, department=obj.department,
+                 data={"status": [old, obj.status], "receipt": receipt.number, "result": result})
+    if rejected_total > 0:
+        items = "；".join(f"{line.name} × {rej}" for line, _acc, rej, _n in rows if rej > 0)
+        issue = SupplierIssue.objects.create(
+            number=next_number("SI"), supplier=obj.supplier, order=obj, receipt=receipt,
+            description=f"{receipt.number}: {items}" + (f"\n{report}" if report else ""), reported_by=actor,
+        )
+        record_event(issue, "supplier_issue.opened", actor=actor, department=obj.department,
+                     data={"supplier": obj.supplier_id, "receipt": receipt.number, "rejected": str(rejected_total)})
+    return receipt
+
+
+@transaction.atomic
+def resolve_supplier_issue(issue: SupplierIssue, *, resolution: str, actor: Any) -> SupplierIssue:
+    """Close a supplier issue with what was done (replacement, credit note, …)."""
+    obj = SupplierIssue.objects.select_for_update().get(pk=issue.pk)
+    permissions.require(actor, "change", obj)
+    if obj.status != IssueStatus.OPEN:
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=obj.number,
+                          current=_label(IssueStatus, obj.status), target=IssueStatus.RESOLVED.label)
+    obj.status = IssueStatus.RESOLVED
+    obj.resolution = resolution or ""
+    obj.resolved_at = timezone.now()
+    obj.save(update_fields=["status", "resolution", "resolved_at"])
+    record_event(obj, "supplier_issue.resolved", actor=actor, department=obj.order.department,
+                 data={"status": [IssueStatus.OPEN, IssueStatus.RESOLVED]})
+    return obj
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+
+def _three_way_match(order: PurchaseOrder, amount: Decimal, *, exclude: int | None = None) -> None:
+    """Order, inspection and payments agree: something passed inspection, and all payments of the
+    order together stay within the order amount and within the value of the accepted goods."""
+    accepted = order.accepted_value()
+    if accepted <= 0:
+        raise DomainError(ProcurementError.PAYMENT_WITHOUT_INSPECTION, number=order.display_number)
+    committed = order.payments.filter(status__in=PAYMENT_LIVE)
+    if exclude is not None:
+        committed = committed.exclude(pk=exclude)
+    total = sum(committed.values_list("amount", flat=True), Decimal("0")) + amount
+    if total > order.amount:
+        raise DomainError(ProcurementError.PAYMENT_ABOVE_ORDER, total=money(total), order=money(order.amount))
+    if total > accepted:
+        raise DomainError(ProcurementError.PAYMENT_ABOVE_ACCEPTED, total=money(total), accepted=money(accepted))
+
+
+@transaction.atomic
+def request_payment(
+    order: PurchaseOrder, *, instalment: Instalment, amount: Any = None, note: str = "", actor: Any
+) -> PaymentRequest:
+    """Ask finance to pay one instalment of an order: the instalment is due and not yet paid or
+    requested, and the three-way match holds."""
+    obj = PurchaseOrder.objects.select_for_update().get(pk=order.pk)  # serialises the order's payments
+    permissions.require(actor, "view", obj)
+    _require_department(actor, "add", PaymentRequest, obj.department)
+    inst = Instalment.objects.filter(pk=getattr(instalment, "pk", instalment), order=obj).first()
+    if inst is None:
+        raise DomainError(ProcurementError.INSTALMENT_FOREIGN, number=obj.display_number)
+    value = inst.amount if amount in (None, "") else _decimal(amount)
+    if value is None or value <= 0:
+        raise DomainError(ProcurementError.PAYMENT_NOT_POSITIVE)
+    value = value.quantize(CENT)
+    live = inst.live_payment()
+    if live is not None:
+        raise DomainError(ProcurementError.INSTALMENT_PAID, seq=inst.seq, number=obj.display_number,
+                          payment=live.number)
+    if value > inst.amount:
+        raise DomainError(ProcurementError.PAYMENT_ABOVE_INSTALMENT, seq=inst.seq, amount=money(inst.amount),
+                          requested=money(value))
+    if inst.due_on is not None and inst.due_on > timezone.localdate():
+        raise DomainError(ProcurementError.INSTALMENT_NOT_DUE, seq=inst.seq, date=inst.due_on.isoformat())
+    _three_way_match(obj, value)
+    payment = PaymentRequest.objects.create(
+        number=next_number("PAY"), order=obj, instalment=inst, amount=value, note=note or "", requested_by=actor,
+    )
+    record_event(payment, "payment.requested", actor=actor, department=obj.department,
+                 data={"order": obj.number, "instalment": inst.seq, "amount": str(value)})
+    return payment
+
+
+def _payment_for_update(payment: PaymentRequest) -> tuple[PurchaseOrder, PaymentRequest]:
+    order = PurchaseOrder.objects.select_for_update().get(pk=payment.order_id)
+    return order, PaymentRequest.objects.select_for_update().select_related("instalment").get(pk=payment.pk)
+
+
+def _payment_state(pay: PaymentRequest, *allowed: str) -> None:
+    if pay.status == PaymentStatus.PAID:
+        raise DomainError(ProcurementError.INSTALMENT_PAID, seq=pay.instalment.seq, number=pay.order.display_number,
+                          payment=pay.number)
+    if pay.status not in allowed:
+        raise DomainError(ProcurementError.PAYMENT_STATE, number=pay.number, status=_label(PaymentStatus, pay.status))
+
+
+@transaction.atomic
+def approve_payment(payment: PaymentRequest, *, actor: Any) -> PaymentRequest:
+    """Finance checks a payment request against the order and the inspection (three-way match)."""
+    order, pay = _payment_for_update(payment)
+    permissions.require(actor, "approve", pay)
+    _payment_state(pay, PaymentStatus.REQUESTED)
+    _three_way_match(order, pay.amount, exclude=pay.pk)
+    pay.status = PaymentStatus.APPROVED
+    pay.checked_by = actor
+    pay.checked_at = timezone.now()
+    pay.save(update_fields=["status", "checked_by", "checked_at"])
+    record_event(pay, "payment.approved", actor=actor, department=order.department,
+                 data={"status": [PaymentStatus.REQUESTED, PaymentStatus.APPROVED]})
+    return pay
+
+
+@transaction.atomic
+def reject_payment(payment: PaymentRequest, *, actor: Any, reason: str = "") -> PaymentRequest:
+    """Finance turns a payment request down; its instalment may be requested again."""
+    order, pay = _payment_for_update(payment)
+    permissions.require(actor, "approve", pay)
+    _payment_state(pay, PaymentStatus.REQUESTED, PaymentStatus.APPROVED)
+    old = pay.status
+    pay.status = PaymentStatus.REJECTED
+    pay.checked_by = actor
+    pay.checked_at = timezone.now()
+    pay.save(update_fields=["status", "checked_by", "checked_at"])
+    record_event(pay, "payment.rejected", actor=actor, department=order.department,
+                 data={"status": [old, PaymentStatus.REJECTED], "reason": reason or ""})
+    return pay
+
+
+@transaction.atomic
+def pay_payment(
+    payment: PaymentRequest, *, actor: Any, paid_on: datetime.date | None = None, reference: str = ""
+) -> PaymentRequest:
+    """Record that finance paid a checked request. An instalment is paid once; the match is checked
+    again. The order closes when everything was received and every instalment is paid."""
+    order, pay = _payment_for_update(payment)
+    permissions.require(actor, "pay", pay)
+    _payment_state(pay, PaymentStatus.APPROVED)
+    other = PaymentRequest.objects.filter(instalment=pay.instalment, status=PaymentStatus.PAID).exclude(pk=pay.pk).first()
+    if other is not None:
+        raise DomainError(ProcurementError.INSTALMENT_PAID, seq=pay.instalment.seq, number=order.display_number,
+                          payment=other.number)
+    _three_way_match(order, pay.amount, exclude=pay.pk)
+    pay.status = PaymentStatus.PAID
+    pay.paid_on = paid_on or timezone.localdate()
+    pay.reference = (reference or "")[:100]
+    pay.save(update_fields=["status", "paid_on", "reference"])
+    record_event(pay, "payment.paid", actor=actor, department=order.department,
+                 data={"status": [PaymentStatus.APPROVED, PaymentStatus.PAID], "paid_on": pay.paid_on.isoformat(),
+                       "reference": pay.reference, "amount": str(pay.amount)})
+    unpaid = order.instalments.exclude(payments__status=PaymentStatus.PAID).exists()
+    if order.status == OrderStatus.RECEIVED and not unpaid:
+        order.status = OrderStatus.CLOSED
+        order.save(update_fields=["status"])
+        record_event(order, "purchase_order.closed", actor=actor, department=order.department,
+                     data={"status": [OrderStatus.RECEIVED, OrderStatus.CLOSED]})
+    return pay

@@ -1,0 +1,553 @@
+"""Procurement pages: generic lists, details and edits on the restricted queryset; every write
+calls one service, and a refusal shows its message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from yewu.core import permissions
+from yewu.core.errors import DomainError
+from yewu.core.views.generic import (
+    Column,
+    ObjectActionView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectListView,
+    ScopedMixin,
+)
+from yewu.procurement import filters, forms, services
+from yewu.procurement.choices import ORDERABLE_SUPPLIER, SupplierStatus
+from yewu.procurement.models import (
+    PaymentRequest,
+    PurchaseOrder,
+    Receipt,
+    Requisition,
+    Supplier,
+    SupplierIssue,
+)
+
+
+def approval_context(instance: Any, user: Any) -> dict[str, Any]:
+    """The approval trail and diagram of a record's approval (as the approval page shows them)."""
+    if instance is None:
+        return {}
+    from yewu.workflow import inbox
+    from yewu.workflow.views import export_url
+
+    view = inbox.approval_view(instance, user)
+    names = {t.step_id: t.name for t in view.tasks}
+    if any(step_id not in names for ids in view.steps.values() for step_id in ids):
+        names = {**inbox.diagram_step_names(instance), **names}
+    return {
+        "approval": instance,
+        "trail": view.trail,
+        "steps": view.steps,
+        "step_names": {key: [names.get(s, s) for s in ids] for key, ids in view.steps.items()},
+        "export_url": export_url(instance.version),
+        "can_open_approval": permissions.can(user, "view", instance),
+    }
+
+
+class _PostOnly(ObjectActionView):
+    """A POST-only action with an optional small form (reason, reference)."""
+
+    form_class: Any = None
+
+    def post(self, request, pk):
+        obj = self.base_queryset().filter(pk=pk).first()
+        if obj is None:
+            raise Http404
+        data = {}
+        if self.form_class is not None:
+            form = self.form_class(request.POST)
+            if not form.is_valid():
+                messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
+                return redirect(obj.get_absolute_url())
+            data = form.cleaned_data
+        try:
+            self.perform(obj, data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect(self.success_url(obj))
+
+    def perform(self, obj, data):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class _RowsEditView(ObjectEditView):
+    template_name = "procurement/form_with_rows.html"
+
+
+# --- requisitions --------------------------------------------------------------------------------
+
+
+class RequisitionListView(ObjectListView):
+    model = Requisition
+    filterset_class = filters.RequisitionFilterSet
+    select_related = ("department", "requester__employee")
+    create_url_name = "procurement:requisition_add"
+    columns = [
+        Column("display_number", _("Number"), link=True),
+        Column("title", _("Title")),
+        Column("department", _("Requesting department")),
+        Column("amount", _("Budget amount"), kind="money"),
+        Column("needed_by", _("Needed by"), kind="date"),
+        Column("get_status_display", _("Status"), kind="tag"),
+        Column("created_at", _("Created at"), kind="datetime"),
+    ]
+
+
+class RequisitionDetailView(ObjectDetailView):
+    model = Requisition
+    template_name = "procurement/requisition_detail.html"
+    fields = [
+        Column("get_status_display", _("Status"), kind="tag"),
+        Column("department", _("Requesting department")),
+        Column("requester", _("Requester")),
+        Column("amount", _("Budget amount"), kind="money"),
+        Column("needed_by", _("Needed by"), kind="date"),
+        Column("purpose", _("Purpose"), kind="multiline"),
+        Column("previous", _("Amends")),
+    ]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        obj: Requisition = ctx["object"]
+        user = self.request.user
+        ctx.update(approval_context(obj.approval, user))
+        ctx["lines"] = obj.lines.all()
+        ctx["orders"] = PurchaseOrder.objects.restrict(user, "view").filter(requisition=obj).select_related("supplier")
+        ctx["can_order"] = obj.can_order() and permissions.can_model(user, "add", PurchaseOrder)
+        return ctx
+
+
+class RequisitionEditView(_RowsEditView):
+    model = Requisition
+    form_class = forms.RequisitionForm
+
+    def save(self, form):
+        return services.save_requisition(self.object, form.cleaned_data, lines=form.rows("lines"),
+                                         actor=self.request.user)
+
+
+class RequisitionSubmitView(_PostOnly):
+    model = Requisition
+
+    def perform(self, obj, data):
+        services.submit_requisition(obj, actor=self.request.user)
+
+
+class RequisitionAmendView(_PostOnly):
+    model = Requisition
+
+    def perform(self, obj, data):
+        self.new = services.amend_requisition(obj, actor=self.request.user)
+
+    def success_url(self, obj):
+        new = getattr(self, "new", None)
+        return new.get_absolute_url() if new is not None else obj.get_absolute_url()
+
+
+class RequisitionCancelView(_PostOnly):
+    model = Requisition
+
+    def perform(self, obj, data):
+        services.cancel_requisition(obj, actor=self.request.user)
+
+
+# --- suppliers -----------------------------------------------------------------------------------
+
+
+class SupplierListView(ObjectListView):
+    model = Supplier
+    filterset_class = filters.SupplierFilterSet
+    create_url_name = "procurement:supplier_add"
+    columns = [
+        Column("name", _("Name"), link=True),
+        Column("credit_code", _("Unified social credit code")),
+        Column("categories_text", _("Categories supplied")),
+        Column("contact", _("Contact person")),
+        Column("phone", _("Phone")),
+        Column("get_status_display", _("Status"), kind="tag"),
+    ]
+
+
+class SupplierDetailView(ObjectDetailView):
+    model = Supplier
+    template_name = "procurement/supplier_detail.html"
+    fields = [
+        Column("get_status_display", _("Status"), kind="tag"),
+        Column("status_reason", _("Reason of the status")),
+        Column("credit_code", _("Unified social credit code")),
+        Column("categories_text", _("Categories supplied")),
+        Column("contact", _("Contact person")),
+        Column("phone", _("Phone")),
+        Column("email", _("E-mail")),
+        Column("address", _("Address")),
+        Column("bank_account", _("Bank and account")),
+        Column("qualified_until", _("Qualified until"), kind="date"),
+        Column("notes", _("Notes"), kind="multiline"),
+    ]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        obj: Supplier = ctx["object"]
+        user = self.request.user
+        ctx["documents"] = obj.qualifications.all()
+        ctx["qualification_form"] = forms.QualificationForm()
+        ctx["can_qualify"] = permissions.can(user, "qualify", obj)
+        ctx["expiring_soon"] = obj.expiring_soon()
+        ctx["orderable"] = obj.can_take_orders()
+        ctx["on_list"] = obj.status in ORDERABLE_SUPPLIER
+        ctx["status_actions"] = [
+            (target, label) for target, label in (
+                (SupplierStatus.QUALIFIED, _("Put on the qualified list")),
+                (SupplierStatus.WARNED, _("Warn")),
+                (SupplierStatus.SUSPENDED, _("Suspend")),
+                (SupplierStatus.REMOVED, _("Remove")),
+            ) if obj.status in services.SUPPLIER_TRANSITIONS.get(target, ())
+        ]
+        ctx["orders"] = PurchaseOrder.objects.restrict(user, "view").filter(supplier=obj)[:20]
+        ctx["issues"] = SupplierIssue.objects.restrict(user, "view").filter(supplier=obj)[:20]
+        return ctx
+
+
+class SupplierEditView(ObjectEditView):
+    model = Supplier
+    form_class = forms.SupplierForm
+
+    def save(self, form):
+        return services.save_supplier(self.object, form.cleaned_data, actor=self.request.user)
+
+
+class SupplierStatusView(_PostOnly):
+    model = Supplier
+    action = "qualify"
+    form_class = forms.ReasonForm
+
+    def perform(self, obj, data):
+        services.set_supplier_status(obj, self.kwargs["status"], actor=self.request.user, reason=data.get("reason", ""))
+
+
+class SupplierQualificationAddView(_PostOnly):
+    model = Supplier
+    form_class = forms.QualificationForm
+
+    def perform(self, obj, data):
+        services.add_qualification(obj, data, actor=self.request.user)
+
+
+# --- purchase orders -----------------------------------------------------------------------------
+
+
+class PurchaseOrderListView(ObjectListView):
+    model = PurchaseOrder
+    filterset_class = filters.PurchaseOrderFilterSet
+    select_related = ("supplier", "department", "requisition")
+    columns = [
+        Column("display_number", _("Number"), link=True),
+        Column("supplier", _("Supplier")),
+        Column("requisition", _("Requisition")),
+        Column("department", _("Requesting department")),
+        Column("amount", _("Amount"), kind="money"),
+        Column("delivery_date", _("Delivery date"), kind="date"),
+        Column("get_status_display", _("Status"), kind="tag"),
+    ]
+
+
+class PurchaseOrderDetailView(ObjectDetailView):
+    model = PurchaseOrder
+    template_name = "procurement/purchaseorder_detail.html"
+    fields = [
+        Column("get_status_display", _("Status"), kind="tag"),
+        Column("supplier", _("Supplier")),
+        Column("requisition", _("Requisition")),
+        Column("department", _("Requesting department")),
+        Column("buyer", _("Buyer")),
+        Column("amount", _("Amount"), kind="money"),
+        Column("delivery_date", _("Delivery date"), kind="date"),
+        Column("delivery_place", _("Delivery place")),
+        Column("notes", _("Notes"), kind="multiline"),
+        Column("previous", _("Amends")),
+    ]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        obj: PurchaseOrder = ctx["object"]
+        user = self.request.user
+        ctx.update(approval_context(obj.approval, user))
+        ctx["lines"] = [(line, line.accepted_quantity()) for line in obj.lines.all()]
+        ctx["instalments"] = [(i, i.live_payment()) for i in obj.instalments.all()]
+        ctx["receipts"] = Receipt.objects.restrict(user, "view").filter(order=obj)
+        ctx["payments"] = PaymentRequest.objects.restrict(user, "view").filter(order=obj)
+        ctx["accepted_value"] = obj.accepted_value()
+        ctx["can_receive"] = obj.can_receive() and permissions.can_model(user, "add", Receipt)
+        ctx["can_request_payment"] = permissions.can_model(user, "add", PaymentRequest)
+        return ctx
+
+
+class PurchaseOrderEditView(_RowsEditView):
+    """A new order for an approved requisition (?requisition=pk, lines proposed from it) or a
+    change to a draft or rejected one."""
+
+    model = PurchaseOrder
+    form_class = forms.PurchaseOrderForm
+
+    def requisition(self) -> Requisition:
+        pk = self.request.GET.get("requisition") or self.request.POST.get("requisition")
+        req = Requisition.objects.restrict(self.request.user, "view").filter(pk=pk).first() if str(pk).isdigit() else None
+        if req is None:
+            raise Http404
+        return req
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.object is None:
+            req = self.requisition()
+            kwargs["initial_rows"] = {"lines": [
+                {"requisition_line": line.pk, "name": line.name, "specification": line.specification,
+                 "quantity": line.quantity, "unit": line.unit, "unit_price": line.budget_price}
+                for line in req.lines.all()
+            ]}
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        if self.object is None:
+            ctx["requisition"] = self.requisition()
+        return ctx
+
+    def save(self, form):
+        values = dict(form.cleaned_data)
+        if self.object is None:
+            values["requisition"] = self.requisition()
+        return services.save_purchase_order(
+            self.object, values, lines=form.rows("lines"), instalments=form.rows("instalments"),
+            actor=self.request.user,
+        )
+
+
+class PurchaseOrderSubmitView(_PostOnly):
+    model = PurchaseOrder
+
+    def perform(self, obj, data):
+        services.submit_purchase_order(obj, actor=self.request.user)
+
+
+class PurchaseOrderAmendView(_PostOnly):
+    model = PurchaseOrder
+
+    def perform(self, obj, data):
+        self.new = services.amend_purchase_order(obj, actor=self.request.user)
+
+    def success_url(self, obj):
+        new = getattr(self, "new", None)
+        return new.get_absolute_url() if new is not None else obj.get_absolute_url()
+
+
+class PurchaseOrderCancelView(_PostOnly):
+    model = PurchaseOrder
+
+    def perform(self, obj, data):
+        services.cancel_purchase_order(obj, actor=self.request.user)
+
+
+class PurchaseOrderReceiveView(ScopedMixin, TemplateView):
+    """Record a delivery: per line the accepted and rejected quantities, and the inspection report."""
+
+    model = PurchaseOrder
+    template_name = "procurement/receive.html"
+
+    def get_object(self):
+        obj = self.base_queryset().filter(pk=self.kwargs["pk"]).first()
+        if obj is None:
+            raise Http404
+        return obj
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["object"] = self.get_object()
+        ctx["lines"] = [(line, line.accepted_quantity()) for line in ctx["object"].lines.all()]
+        ctx["title"] = _("Receive goods for %(order)s") % {"order": ctx["object"]}
+        return ctx
+
+    def post(self, request, pk):
+        obj = self.get_object()
+        lines = [
+            {"order_line": line.pk, "accepted": request.POST.get(f"accepted-{line.pk}") or "0",
+             "rejected": request.POST.get(f"rejected-{line.pk}") or "0", "note": request.POST.get(f"note-{line.pk}", "")}
+            for line in obj.lines.all()
+        ]
+        try:
+            receipt = services.record_receipt(
+                obj, lines=lines, received_on=forms.forms.DateField(required=False).clean(request.POST.get("received_on")),
+                report=request.POST.get("report", ""), actor=request.user,
+            )
+        except (DomainError, forms.forms.ValidationError) as exc:
+            messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))
+            return redirect(reverse("procurement:purchaseorder_receive", args=[obj.pk]))
+        return redirect(receipt.get_absolute_url())
+
+
+class PaymentRequestCreateView(_PostOnly):
+    """Request payment of one instalment (a form on the order page)."""
+
+    model = PurchaseOrder
+    action = "view"
+    form_class = forms.PaymentRequestForm
+
+    def perform(self, obj, data):
+        self.payment = services.request_payment(
+            obj, instalment=data["instalment"], amount=data.get("amount"), note=data.get("note", ""),
+            actor=self.request.user,
+        )
+
+    def success_url(self, obj):
+        payment = getattr(self, "payment", None)
+        return payment.get_absolute_url() if payment is not None else obj.get_absolute_url()
+
+
+# --- receipts, issues, payments ------------------------------------------------------------------
+
+
+class ReceiptListView(ObjectListView):
+    model = Receipt
+    filterset_class = filters.ReceiptFilterSet
+    select_related = ("order__supplier",)
+    columns = [
+        Column("number", _("Number"), link=True),
+        Column("order", _("Purchase order")),
+        Column("order.supplier", _("Supplier")),
+        Column("received_on", _("Received on"), kind="date"),
+        Column("get_result_display", _("Inspection result"), kind="tag"),
+    ]
+
+
+class ReceiptDetailView(ObjectDetailView):
+    model = Receipt
+    template_name = "procurement/receipt_detail.html"
+    fields = [
+        Column("order", _("Purchase order")),
+        Column("order.supplier", _("Supplier")),
+        Column("received_on", _("Received on"), kind="date"),
+        Column("received_by", _("Inspected by")),
+        Column("get_result_display", _("Inspection result"), kind="tag"),
+        Column("report", _("Inspection report"), kind="multiline"),
+    ]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["lines"] = ctx["object"].lines.select_related("order_line")
+        return ctx
+
+
+class SupplierIssueListView(ObjectListView):
+    model = SupplierIssue
+    filterset_class = filters.SupplierIssueFilterSet
+    select_related = ("supplier", "order")
+    columns = [
+        Column("number", _("Number"), link=True),
+        Column("supplier", _("Supplier")),
+        Column("order", _("Purchase order")),
+        Column("get_status_display", _("Status"), kind="tag"),
+        Column("created_at", _("Created at"), kind="datetime"),
+    ]
+
+
+class SupplierIssueDetailView(ObjectDetailView):
+    model = SupplierIssue
+    template_name = "procurement/supplierissue_detail.html"
+    fields = [
+        Column("get_status_display", _("Status"), kind="tag"),
+        Column("supplier", _("Supplier")),
+        Column("order", _("Purchase order")),
+        Column("receipt", _("Receipt")),
+        Column("description", _("Description"), kind="multiline"),
+        Column("resolution", _("Resolution"), kind="multiline"),
+        Column("reported_by", _("Reported by")),
+    ]
+
+
+class SupplierIssueResolveView(_PostOnly):
+    model = SupplierIssue
+    form_class = forms.ReasonForm
+
+    def perform(self, obj, data):
+        services.resolve_supplier_issue(obj, resolution=data.get("reason", ""), actor=self.request.user)
+
+
+class PaymentRequestListView(ObjectListView):
+    model = PaymentRequest
+    filterset_class = filters.PaymentRequestFilterSet
+    select_related = ("order__supplier", "instalment")
+    columns = [
+        Column("number", _("Number"), link=True),
+        Column("order", _("Purchase order")),
+        Column("order.supplier", _("Supplier")),
+        Column("instalment.seq", _("Instalment")),
+        Column("amount", _("Amount"), kind="money"),
+        Column("get_status_display", _("Status"), kind="tag"),
+        Column("paid_on", _("Paid on"), kind="date"),
+    ]
+
+
+class PaymentRequestDetailView(ObjectDetailView):
+    model = PaymentRequest
+    template_name = "procurement/paymentrequest_detail.html"
+    fields = [
+        Column("get_status_display", _("Status"), kind="tag"),
+        Column("order", _("Purchase order")),
+        Column("order.supplier", _("Supplier")),
+        Column("instalment.seq", _("Instalment")),
+        Column("amount", _("Amount"), kind="money"),
+        Column("note", _("Note"), kind="multiline"),
+        Column("requested_by", _("Requested by")),
+        Column("checked_by", _("Checked by")),
+        Column("paid_on", _("Paid on"), kind="date"),
+        Column("reference", _("Payment reference")),
+    ]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        obj: PaymentRequest = ctx["object"]
+        user = self.request.user
+        ctx["can_approve"] = obj.can_approve() and permissions.can(user, "approve", obj)
+        ctx["can_pay"] = obj.can_pay() and permissions.can(user, "pay", obj)
+        order = obj.order
+        ctx["match"] = {"order": order.amount, "accepted": order.accepted_value(),
+                        "committed": order.committed_payments()}
+        return ctx
+
+
+class PaymentApproveView(_PostOnly):
+    model = PaymentRequest
+    action = "approve"
+
+    def perform(self, obj, data):
+        services.approve_payment(obj, actor=self.request.user)
+
+
+class PaymentRejectView(_PostOnly):
+    model = PaymentRequest
+    action = "approve"
+    form_class = forms.ReasonForm
+
+    def perform(self, obj, data):
+        services.reject_payment(obj, actor=self.request.user, reason=data.get("reason", ""))
+
+
+class PaymentPayView(_PostOnly):
+    model = PaymentRequest
+    action = "pay"
+    form_class = forms.PayForm
+
+    def perform(self, obj, data):
+        services.pay_payment(obj, actor=self.request.user, paid_on=data.get("paid_on"),
+                             reference=data.get("reference", ""))
