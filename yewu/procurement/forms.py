@@ -146,6 +146,6 @@ class PayForm(forms.Form):
 
 
 class PaymentRequestForm(forms.Form):
-    instalment = forms.IntegerField()
+    instalment = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     amount = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
     note = forms.CharField(max_length=1000, required=False)

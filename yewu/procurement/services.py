@@ -368,8 +368,8 @@ def set_supplier_status(supplier: Supplier, target: str, *, actor: Any, reason: 
     obj = Supplier.objects.select_for_update().get(pk=supplier.pk)
     permissions.require(actor, "qualify", obj)
     if obj.status not in SUPPLIER_TRANSITIONS.get(target, frozenset()):
-        raise DomainError(ProcurementError.BAD_TRANSITION, record=obj.name,
-                          current=_label(SupplierStatus, obj.status), target=_label(SupplierStatus, target))
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=obj.name, current=_label(SupplierStatus, obj.status),
+                          target=_label(SupplierStatus, target) if target in SupplierStatus.values else str(target)[:40])
     if target == SupplierStatus.QUALIFIED:
         if not obj.has_documents():
             raise DomainError(ProcurementError.NO_QUALIFICATION, name=obj.name)

@@ -60,7 +60,7 @@ class _PostOnly(ObjectActionView):
 
     form_class: Any = None
 
-    def post(self, request, pk):
+    def post(self, request, pk, **kwargs):
         obj = self.base_queryset().filter(pk=pk).first()
         if obj is None:
             raise Http404

@@ -70,7 +70,8 @@ class SupplierSerializer(serializers.ModelSerializer):
 class OrderLineSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
     accepted_quantity = serializers.DecimalField(max_digits=16, decimal_places=3, read_only=True)
-    requisition_line = serializers.IntegerField(source="requisition_line_id", required=False, allow_null=True)
+    requisition_line = serializers.IntegerField(source="requisition_line_id", required=False, allow_null=True,
+                                                min_value=1, max_value=2**31 - 1)
 
     class Meta:
         model = PurchaseOrderLine
@@ -133,7 +134,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
 
 
 class ReceiveLineInput(serializers.Serializer):
-    order_line = serializers.IntegerField()
+    order_line = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     accepted = serializers.DecimalField(max_digits=14, decimal_places=3, required=False, default=0)
     rejected = serializers.DecimalField(max_digits=14, decimal_places=3, required=False, default=0)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -146,7 +147,7 @@ class ReceiveInput(serializers.Serializer):
 
 
 class PaymentInput(serializers.Serializer):
-    instalment = serializers.IntegerField()
+    instalment = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
