@@ -280,7 +280,6 @@ def test_the_api_answers_401_without_a_token(db):
 
 def test_the_openapi_document_names_the_procurement_endpoints(db):
     import yaml
-
     from django.test import Client
 
     paths = yaml.safe_load(Client().get("/api/schema/").content)["paths"]
