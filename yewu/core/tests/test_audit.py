@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from yewu.core.audit import (
     GENESIS,
+    SEAL_MARGIN,
     atomic,
     batch,
-    SEAL_MARGIN,
     case_key,
     delta,
     export_xes,
