@@ -53,12 +53,18 @@ def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
 
 
 def _actor_defaults(actor: Any) -> tuple[str, Any]:
-    """The actor's role label and department at write time (their primary position and department)."""
-    employee = getattr(actor, "employee", None) if actor is not None else None
-    if employee is None:
+    """The actor's role label and department at write time (their primary position and department);
+    read once per user object (a request's user, a service's actor)."""
+    if actor is None or getattr(actor, "pk", None) is None:
         return "", None
-    role = employee.position.code if employee.position_id else ""
-    return role, employee.department_id
+    cached = getattr(actor, "_audit_defaults", None)
+    if cached is None:
+        from yewu.org.models import Employee
+
+        row = Employee.objects.filter(user_id=actor.pk).values_list("position__code", "department_id").first()
+        cached = (row[0] or "", row[1]) if row else ("", None)
+        actor._audit_defaults = cached
+    return cached
 
 
 _pending = threading.local()  # the events of the innermost open `batch()` in this thread
