@@ -426,9 +426,11 @@ def _task_for_update(task: Task, actor: Any) -> tuple[ProcessInstance, Task]:
     # One read for the task, the rest of its step and every live row of the approval.
     rows = list(
         instance.tasks.filter(Q(pk=task.pk) | Q(spiff_task=task.spiff_task) | Q(status__in=LIVE))
-        .select_related("assignee", "principal").order_by("order", "pk")
+        .order_by("order", "pk")
     )
     task = next(r for r in rows if r.pk == task.pk)
+    if task.assignee_id == actor.pk:
+        task.assignee = actor  # the principal (rare) is read when an event names it
     instance._rows = rows  # taken by _decide_locked (one read instead of three)
     if task.status != TaskStatus.OPEN:
         raise DomainError(WorkflowError.TASK_CLOSED)  # decided, withdrawn, or not yet their turn
