@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,12 +53,21 @@ def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
 
 
 def _actor_defaults(actor: Any) -> tuple[str, Any]:
-    """The actor's role label and department at write time (their primary position and department)."""
-    employee = getattr(actor, "employee", None) if actor is not None else None
-    if employee is None:
+    """The actor's role label and department at write time (their primary position and department);
+    read once per user object (a request's user, a service's actor)."""
+    if actor is None or getattr(actor, "pk", None) is None:
         return "", None
-    role = employee.position.code if employee.position_id else ""
-    return role, employee.department_id
+    cached = getattr(actor, "_audit_defaults", None)
+    if cached is None:
+        from yewu.org.models import Employee
+
+        row = Employee.objects.filter(user_id=actor.pk).values_list("position__code", "department_id").first()
+        cached = (row[0] or "", row[1]) if row else ("", None)
+        actor._audit_defaults = cached
+    return cached
+
+
+_pending = threading.local()  # the events of the innermost open `batch()` in this thread
 
 
 def record_event(
@@ -71,42 +82,103 @@ def record_event(
     process_instance: str = "",
     at: datetime.datetime | None = None,
 ) -> Event:
-    """Append one event to the case's chain. Call it inside the service's transaction."""
+    """Append one event to the case's chain. Call it inside the service's transaction.
+
+    Inside `batch()` the event is chained and written when the batch ends (its `seq`, `hash` and
+    `pk` are set then); otherwise now."""
     case_type, case_id = case if isinstance(case, tuple) else case_key(case)
     default_role, default_dept = _actor_defaults(on_behalf_of or actor)
     dept_id = getattr(department, "pk", department) if department is not None else default_dept
-    with transaction.atomic():
-        heads = CaseHead.objects.select_for_update().filter(case_type=case_type, case_id=case_id)
-        head = next(iter(heads), None)
-        if head is None:
-            # First event of the case; a concurrent first writer is absorbed by the unique key.
-            CaseHead.objects.bulk_create(
-                [CaseHead(case_type=case_type, case_id=case_id)], ignore_conflicts=True
-            )
-            head = heads.get()
-        now = at or timezone.now()
-        event = Event(
-            case_type=case_type,
-            case_id=case_id,
-            process_instance=str(process_instance or ""),
-            seq=head.last_seq + 1,
-            activity=activity,
-            actor=actor if getattr(actor, "pk", None) else None,
-            on_behalf_of=on_behalf_of,
-            role=role if role is not None else default_role,
-            department_id=dept_id,
-            timestamp=now,
-            data=canonical_json(data or {}),
-            prev_activity=head.last_activity,
-            wait_seconds=(now - head.last_timestamp).total_seconds() if head.last_timestamp else None,
-            prev_hash=head.last_hash or GENESIS,
-        )
-        event.hash = event.compute_hash()
-        event.save(force_insert=True)
-        CaseHead.objects.filter(pk=head.pk).update(
-            last_seq=event.seq, last_hash=event.hash, last_activity=activity, last_timestamp=now
-        )
+    event = Event(
+        case_type=case_type,
+        case_id=case_id,
+        process_instance=str(process_instance or ""),
+        activity=activity,
+        actor=actor if getattr(actor, "pk", None) else None,
+        on_behalf_of=on_behalf_of,
+        role=role if role is not None else default_role,
+        department_id=dept_id,
+        timestamp=at or timezone.now(),
+        data=canonical_json(data or {}),
+    )
+    event.stamped_now = at is None
+    pending = getattr(_pending, "events", None)
+    if pending is not None:
+        pending.append(event)
+    else:
+        _write([event])
     return event
+
+
+@contextlib.contextmanager
+def batch() -> Iterator[None]:
+    """Collect the events recorded inside the block and write them as it ends: per case one head
+    lock and one head update, and one insert for all (a workflow step records several events).
+
+    Use it inside the service's transaction, around code that does not read back its own events.
+    Nothing is written when the block raises. A nested batch hands its events to the outer one
+    when it ends normally and drops them when it raises (like a savepoint)."""
+    outer = getattr(_pending, "events", None)
+    _pending.events = events = []
+    try:
+        yield
+    finally:
+        _pending.events = outer
+    if outer is not None:
+        outer.extend(events)
+    elif events:
+        _write(events)
+
+
+@contextlib.contextmanager
+def atomic() -> Iterator[None]:
+    """`transaction.atomic()` whose audit events are written in one batch at its end; use it as
+    a decorator or a context manager for service functions that record several events."""
+    with transaction.atomic(), batch():
+        yield
+
+
+def _write(events: list[Event]) -> None:
+    """Chain the events to their cases' heads (in order) and insert them, in one transaction."""
+    by_case: dict[tuple[str, str], list[Event]] = {}
+    for event in events:
+        by_case.setdefault((event.case_type, event.case_id), []).append(event)
+    with transaction.atomic(savepoint=False):
+        heads = []
+        for (case_type, case_id), case_events in sorted(by_case.items()):  # one lock order: no deadlocks
+            head = _locked_head(case_type, case_id)
+            for event in case_events:
+                if getattr(event, "stamped_now", False) and head.last_timestamp and event.timestamp < head.last_timestamp:
+                    event.timestamp = head.last_timestamp  # another writer's event got in first
+                event.seq = head.last_seq + 1
+                event.prev_activity = head.last_activity
+                event.wait_seconds = (
+                    (event.timestamp - head.last_timestamp).total_seconds() if head.last_timestamp else None
+                )
+                event.prev_hash = head.last_hash or GENESIS
+                event.hash = event.compute_hash()
+                head.last_seq, head.last_hash = event.seq, event.hash
+                head.last_activity, head.last_timestamp = event.activity, event.timestamp
+            heads.append(head)
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            Event.objects.bulk_create(events)
+        for head in heads:
+            CaseHead.objects.filter(pk=head.pk).update(
+                last_seq=head.last_seq, last_hash=head.last_hash,
+                last_activity=head.last_activity, last_timestamp=head.last_timestamp,
+            )
+
+
+def _locked_head(case_type: str, case_id: str) -> CaseHead:
+    heads = CaseHead.objects.select_for_update().filter(case_type=case_type, case_id=case_id)
+    head = next(iter(heads), None)
+    if head is None:
+        # First event of the case; a concurrent first writer is absorbed by the unique key.
+        CaseHead.objects.bulk_create([CaseHead(case_type=case_type, case_id=case_id)], ignore_conflicts=True)
+        head = heads.get()
+    return head
 
 
 def history(obj: models.Model) -> models.QuerySet[Event]:

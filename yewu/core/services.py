@@ -129,11 +129,24 @@ def notify(
         return []
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created if n.pk]
-    if ids:
-        from yewu.core.tasks import deliver_notifications
-
-        transaction.on_commit(lambda: deliver_notifications.enqueue(ids, email))
+    wanted = settings.YEWU_IM_WEBHOOK_URL or (email and any(n.recipient.email for n in created))
+    if ids and wanted:
+        _enqueue_delivery(ids, email)
     return created
+
+
+def _enqueue_delivery(ids: list[int], email: bool) -> None:
+    """Queue the e-mail / IM copies. With the database queue the job row joins the caller's
+    transaction (an outbox: sent exactly when the notifications commit, no extra commit);
+    other queues get it after commit."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    from yewu.core.tasks import deliver_notifications
+
+    if isinstance(deliver_notifications.get_backend(), DatabaseBackend):
+        deliver_notifications.enqueue(ids, email)
+    else:
+        transaction.on_commit(lambda: deliver_notifications.enqueue(ids, email))
 
 
 def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:

@@ -203,12 +203,21 @@ def delegate_for(user: Any, process_key: str) -> tuple[Any, Any | None]:
 
 
 def delegates_for(users: list[Any], process_key: str) -> list[tuple[Any, Any | None]]:
-    """`delegate_for` for the people of one step at once (two queries, whatever their number).
+    """`delegate_for` for the people of one step at once (at most two queries, whatever their number).
 
     Same rule as org.resolvers.acting_for: the latest-starting delegation in force that covers
     the process and whose delegate is active and can sign in.
     """
-    employees = {e.user_id: e for e in Employee.objects.filter(user__in=[u.pk for u in users])}
+    employees: dict[int, Any] = {}
+    unknown = []
+    for user in users:  # users resolved by a rule usually come with their employee row
+        cache = getattr(getattr(user, "_state", None), "fields_cache", {})
+        if "employee" not in cache:
+            unknown.append(user.pk)
+        elif isinstance(cache["employee"], Employee):
+            employees[user.pk] = cache["employee"]
+    if unknown:
+        employees.update({e.user_id: e for e in Employee.objects.filter(user__in=unknown)})
     acting: dict[int, Any] = {}
     if employees:
         delegations = (

@@ -25,14 +25,14 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from SpiffWorkflow.util.task import TaskState
 
 from yewu.core import permissions
-from yewu.core.audit import record_event
+from yewu.core.audit import atomic, record_event
 from yewu.core.errors import DomainError
 from yewu.core.models import Event
 from yewu.core.services import next_number, notify
@@ -182,13 +182,23 @@ def _tell_requester(instance: ProcessInstance) -> None:
     )
 
 
-def _next_due(instance: ProcessInstance, workflow: Any = None) -> datetime.datetime | None:
+def _next_due(
+    instance: ProcessInstance, workflow: Any = None, open_rows: list[Task] | None = None
+) -> datetime.datetime | None:
     """The next moment the worker must look at this approval: the earliest time limit of an open
-    task not yet escalated, or the earliest BPMN timer the engine waits for."""
+    task not yet escalated, or the earliest BPMN timer the engine waits for. `open_rows`: every
+    open task row of the approval, when the caller has them (else they are read)."""
     candidates = []
-    task_due = instance.tasks.filter(
-        status=TaskStatus.OPEN, due_at__isnull=False, escalated_at__isnull=True
-    ).aggregate(m=models.Min("due_at"))["m"]
+    if open_rows is None:
+        task_due = instance.tasks.filter(
+            status=TaskStatus.OPEN, due_at__isnull=False, escalated_at__isnull=True
+        ).aggregate(m=models.Min("due_at"))["m"]
+    else:
+        task_due = min(
+            (r.due_at for r in open_rows
+             if r.status == TaskStatus.OPEN and r.due_at is not None and r.escalated_at is None),
+            default=None,
+        )
     if task_due is not None:
         candidates.append(task_due)
     if workflow is None and engine.has_timers(instance.version):
@@ -293,22 +303,28 @@ def _sync(instance: ProcessInstance, workflow: Any, now: datetime.datetime, live
 
 def _advance(
     instance: ProcessInstance, workflow: Any, actor: Any, *, now: datetime.datetime | None = None,
-    starting: bool = False,
+    starting: bool = False, live: set[str] | None = None,
 ) -> list[Task]:
-    """Run the engine until it waits for people; open every newly ready step. Returns new task rows."""
+    """Run the engine until it waits for people; open every newly ready step. Returns new task rows.
+
+    `live`: the engine task ids that have live rows, when the caller knows them (else read here)."""
     now = now or timezone.now()
     opened: list[Task] = []
-    projected: set[str] = set()
+    if starting:
+        live = set()
+    projected: set[str] = set(live) if live is not None else set(
+        instance.tasks.filter(status__in=LIVE).values_list("spiff_task", flat=True)
+    )
     for _round in range(100):  # steps that complete automatically let the engine move on
         with _engine_errors():
             workflow.do_engine_steps()
-        projected = set(instance.tasks.filter(status__in=LIVE).values_list("spiff_task", flat=True))
         auto_done = False
         for spiff_task in _ready_user_tasks(workflow):
             if str(spiff_task.id) in projected:
                 continue
             rows, completed = _open_step(instance, spiff_task, actor, now=now, starting=starting)
             opened.extend(rows)
+            projected.update(r.spiff_task for r in rows if r.status in LIVE)
             if completed:
                 step_id = spiff_task.task_spec.bpmn_id
                 spiff_task.data.update({"decision": Decision.APPROVED, f"{step_id}_decision": Decision.APPROVED})
@@ -336,11 +352,13 @@ def _end_status(instance: ProcessInstance, workflow: Any) -> str:
     return InstanceStatus.APPROVED
 
 
-def _finish(instance: ProcessInstance, workflow: Any, actor: Any, *, on_behalf_of: Any = None) -> dict:
-    """Fields to save after an engine step: the end of the approval, or its next timer."""
+def _finish(instance: ProcessInstance, workflow: Any, actor: Any, *, on_behalf_of: Any = None,
+            open_rows: list[Task] | None = None) -> dict:
+    """Fields to save after an engine step: the end of the approval, or its next timer.
+    `open_rows`: all open task rows of the approval, when the caller knows them."""
     if not workflow.is_completed():
         hooks.progressed(instance, workflow, actor=actor)  # the bound record follows the steps
-        return {"next_timer_due": _next_due(instance, workflow)}
+        return {"next_timer_due": _next_due(instance, workflow, open_rows)}
     status = _end_status(instance, workflow)
     _event(instance, f"process.{status}", actor=actor, on_behalf_of=on_behalf_of)
     instance.status = status
@@ -389,7 +407,7 @@ def start_process(
     department = department or (employee.department if employee else None)
     if department is None:
         department = Department.objects.filter(parent__isnull=True).order_by("pk").first()
-    with transaction.atomic():
+    with atomic():
         instance = ProcessInstance(
             version=version,
             number=next_number("AP"),
@@ -407,7 +425,7 @@ def start_process(
             workflow = engine.new_workflow(version, payload)
         _event(instance, "process.started", actor=actor, data={"version": version.version, "key": definition.key})
         opened = _advance(instance, workflow, actor, starting=True)
-        fields = _finish(instance, workflow, actor)
+        fields = _finish(instance, workflow, actor, open_rows=opened)
         _save_state(instance, workflow, **fields)
         _notify_tasks(opened)
     return instance
@@ -430,7 +448,15 @@ def _clean_form(version: Any, form: Any, *, actor: Any, defer_attachments: bool 
 def _task_for_update(task: Task, actor: Any) -> tuple[ProcessInstance, Task]:
     """Lock the approval, re-read the task, and check that `actor` may act on it now."""
     instance = _lock(task.instance_id)
-    task = Task.objects.select_related("assignee", "principal").get(pk=task.pk)
+    # One read for the task, the rest of its step and every live row of the approval.
+    rows = list(
+        instance.tasks.filter(Q(pk=task.pk) | Q(spiff_task=task.spiff_task) | Q(status__in=LIVE))
+        .order_by("order", "pk")
+    )
+    task = next(r for r in rows if r.pk == task.pk)
+    if task.assignee_id == actor.pk:
+        task.assignee = actor  # the principal (rare) is read when an event names it
+    instance._rows = rows  # taken by _decide_locked (one read instead of three)
     if task.status != TaskStatus.OPEN:
         raise DomainError(WorkflowError.TASK_CLOSED)  # decided, withdrawn, or not yet their turn
     if instance.status != InstanceStatus.RUNNING:
@@ -504,7 +530,7 @@ def submit_task(task: Task, *, actor: Any, comment: str = "", form: dict | None 
     return _decide(task, actor=actor, decision=Decision.SUBMITTED, comment=comment, form=form)
 
 
-@transaction.atomic
+@atomic()
 def _decide(task: Task, *, actor: Any, decision: str, comment: str, form: dict | None = None) -> ProcessInstance:
     instance, task = _task_for_update(task, actor)
     return _decide_locked(instance, task, actor=actor, decision=decision, comment=comment, form=form)
@@ -521,13 +547,19 @@ def _decide_locked(
     elif not _is_submit(settings_) and decision == Decision.SUBMITTED:
         decision = Decision.APPROVED
     comment = (comment or "").strip()
+    rows = instance.__dict__.pop("_rows", None)  # read under the lock by _task_for_update, if it ran
     _close(task, decision, comment)
     _event(
         instance, f"{task.step_id}.{decision}", actor=actor, on_behalf_of=task.principal,
         data={"task": task.pk, "comment": comment[:500], **(data or {})},
     )
     now = timezone.now()
-    step_rows = _step_rows(instance, task.spiff_task)
+    if rows is None:
+        step_rows = _step_rows(instance, task.spiff_task)
+        live = None
+    else:
+        step_rows = [r for r in rows if r.spiff_task == task.spiff_task]
+        live = {r.spiff_task for r in rows if r.status in LIVE and r.spiff_task != task.spiff_task}
     nxt = None
     if decision != Decision.REJECTED:
         # Sequential steps and added signers: the next person in line gets the task now.
@@ -575,8 +607,11 @@ def _decide_locked(
             spiff_task.run()
         if "form_json" in extra:
             instance.form_json = extra["form_json"]
-        opened = _advance(instance, workflow, actor)
-        fields = {**_finish(instance, workflow, actor, on_behalf_of=task.principal), **extra}
+        opened = _advance(instance, workflow, actor, live=live)
+        open_rows = None
+        if rows is not None:  # every open row: the other steps' (read under the lock) and the new ones
+            open_rows = [r for r in rows if r.spiff_task in live and r.status == TaskStatus.OPEN] + opened
+        fields = {**_finish(instance, workflow, actor, on_behalf_of=task.principal, open_rows=open_rows), **extra}
         _notify_tasks(opened)
     _save_state(instance, workflow, **fields)
     return instance
@@ -600,7 +635,7 @@ def _check_person(user: Any, actor: Any) -> None:
         raise DomainError(WorkflowError.INACTIVE_USER, name=str(user))
 
 
-@transaction.atomic
+@atomic()
 def transfer_task(task: Task, *, actor: Any, to_user: Any, comment: str = "") -> Task:
     """Hand an open task to someone else (转交); the step's rule and time limit are unchanged."""
     instance, task = _task_for_update(task, actor)
@@ -624,7 +659,7 @@ def _transfer_locked(instance: ProcessInstance, task: Task, *, actor: Any, to_us
     return new
 
 
-@transaction.atomic
+@atomic()
 def add_signer(task: Task, *, actor: Any, user: Any, before: bool, comment: str = "") -> Task:
     """加签: someone else signs this step too, before the actor (the actor waits) or right after them."""
     instance, task = _task_for_update(task, actor)
@@ -647,7 +682,7 @@ def add_signer(task: Task, *, actor: Any, user: Any, before: bool, comment: str 
     return new
 
 
-@transaction.atomic
+@atomic()
 def return_task(task: Task, *, actor: Any, to_step: str, comment: str) -> ProcessInstance:
     """Send the approval back to an earlier step (退回), chosen from `returnable_steps`; it runs again
     from there and that step's people get new tasks."""
@@ -704,7 +739,7 @@ def returnable_steps(instance: ProcessInstance) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-@transaction.atomic
+@atomic()
 def withdraw_instance(instance: ProcessInstance, *, actor: Any, comment: str = "") -> ProcessInstance:
     """The requester takes the approval back (撤回), only before anyone has decided on it."""
     instance = _lock(instance)
@@ -736,7 +771,7 @@ def can_copy(instance: ProcessInstance, user: Any) -> bool:
     )
 
 
-@transaction.atomic
+@atomic()
 def copy_to(instance: ProcessInstance, users: list[Any], *, actor: Any) -> list[CarbonCopy]:
     """抄送: keep people informed; they can read the approval but not act on it."""
     instance = _lock(instance)
@@ -759,7 +794,7 @@ def copy_to(instance: ProcessInstance, users: list[Any], *, actor: Any) -> list[
     return created
 
 
-@transaction.atomic
+@atomic()
 def urge(instance: ProcessInstance, *, actor: Any, now: datetime.datetime | None = None) -> int:
     """催办: remind the people whose decision the approval waits for (at most once an hour)."""
     instance = _lock(instance)
@@ -818,7 +853,7 @@ def _hours(value: Any) -> float:
         return 0.0
 
 
-@transaction.atomic
+@atomic()
 def _remind(task_pk: int, now: datetime.datetime) -> int:
     task = Task.objects.select_related("instance", "assignee").get(pk=task_pk)
     instance = _lock(task.instance_id)
@@ -830,7 +865,7 @@ def _remind(task_pk: int, now: datetime.datetime) -> int:
     return 1
 
 
-@transaction.atomic
+@atomic()
 def _escalate(task_pk: int, now: datetime.datetime) -> int:
     task = Task.objects.get(pk=task_pk)
     instance = _lock(task.instance_id)
@@ -844,7 +879,7 @@ def _escalate(task_pk: int, now: datetime.datetime) -> int:
     problem = ""
     if action in ("auto_return", "auto_approve", "reassign"):
         try:
-            with transaction.atomic():
+            with atomic():
                 if _escalate_automatically(instance, task, action, settings_):
                     return 1
                 problem = "nobody to hand over to" if action == "reassign" else "no earlier step"
@@ -911,7 +946,7 @@ def fire_timers(now: datetime.datetime | None = None) -> int:
     return fired
 
 
-@transaction.atomic
+@atomic()
 def _fire_instance(pk: int, now: datetime.datetime) -> int:
     instance = _lock(pk)
     if instance.status != InstanceStatus.RUNNING:

@@ -12,6 +12,8 @@ from django.utils import timezone
 from yewu.core.audit import (
     GENESIS,
     SEAL_MARGIN,
+    atomic,
+    batch,
     case_key,
     delta,
     export_xes,
@@ -69,6 +71,44 @@ def test_events_of_a_case_are_numbered_and_hash_chained(actor):
     assert len({e.hash for e in events}) == 3
     head = CaseHead.objects.get(case_type="sales.order", case_id="7")
     assert (head.last_seq, head.last_hash, head.last_activity) == (3, events[2].hash, "approved")
+
+
+def test_a_batch_writes_its_events_at_its_end_chained_in_order(actor):
+    """One workflow step records several events: a batch writes them with one head lock and one
+    insert per case, in the order they were recorded, and verification holds."""
+    order, other = ("sales.order", "7"), ("sales.order", "8")
+    record_event(order, "created", actor=actor, at=T0)
+    with batch():
+        record_event(order, "submitted", actor=actor, at=T0 + datetime.timedelta(minutes=1))
+        record_event(other, "created", actor=actor, at=T0 + datetime.timedelta(minutes=2))
+        record_event(order, "approved", actor=actor, at=T0 + datetime.timedelta(minutes=5))
+        assert Event.objects.count() == 1  # nothing written yet
+    events = _events(order)
+    assert [(e.seq, e.activity) for e in events] == [(1, "created"), (2, "submitted"), (3, "approved")]
+    assert events[2].prev_hash == events[1].hash and events[2].prev_activity == "submitted"
+    assert events[2].wait_seconds == 240
+    assert [(e.seq, e.activity) for e in _events(other)] == [(1, "created")]
+    assert list(Event.objects.order_by("pk").values_list("activity", flat=True)) == [
+        "created", "submitted", "created", "approved"
+    ]
+    assert verify_events().ok
+
+
+def test_a_batch_that_raises_writes_nothing_and_a_failed_nested_batch_is_dropped(actor):
+    case = ("sales.order", "9")
+    with pytest.raises(RuntimeError), batch():
+        record_event(case, "created", actor=actor)
+        raise RuntimeError
+    assert not Event.objects.exists()
+
+    with atomic():
+        record_event(case, "created", actor=actor)
+        with pytest.raises(DomainError), atomic():  # a savepoint that rolls back: its events too
+            record_event(case, "half-done", actor=actor)
+            raise DomainError(CoreError.PERMISSION_DENIED)
+        record_event(case, "submitted", actor=actor)
+    assert [(e.seq, e.activity) for e in _events(case)] == [(1, "created"), (2, "submitted")]
+    assert verify_events().ok
 
 
 def test_each_case_has_its_own_chain(actor):

@@ -8,6 +8,7 @@ import smtplib
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from yewu.core import tasks
@@ -256,14 +257,35 @@ def test_notify_creates_one_notification_per_distinct_recipient(company):
     }
 
 
-def test_notify_queues_delivery_after_commit(company, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        created = notify([company.bob.user], title="Order approved", email=False)
+def test_notify_queues_delivery_in_the_same_transaction(company, settings):
+    """The delivery job joins the notifications' transaction (an outbox): it exists exactly when
+    they commit."""
+    company.bob.user.email = "bob@example.com"
+    company.bob.user.save()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notify([company.bob.user], title="Rolled back")
+        raise RuntimeError
+    assert not DBTaskResult.objects.exists() and not Notification.objects.exists()
 
-    assert len(callbacks) == 1
+    created = notify([company.bob.user], title="Order approved")
+
     queued = DBTaskResult.objects.get()
     assert queued.task_path == "yewu.core.tasks.deliver_notifications"
-    assert queued.args_kwargs == {"args": [[created[0].pk], False], "kwargs": {}}
+    assert queued.args_kwargs == {"args": [[created[0].pk], True], "kwargs": {}}
+
+
+def test_notify_queues_no_delivery_when_there_is_nothing_to_send(company, settings):
+    settings.YEWU_IM_WEBHOOK_URL = ""
+    company.bob.user.email = ""
+    company.bob.user.save()
+    notify([company.bob.user], title="in-app only")
+    notify([company.carol.user], title="no e-mail wanted", email=False)
+    assert Notification.objects.count() == 2
+    assert not DBTaskResult.objects.exists()
+
+    settings.YEWU_IM_WEBHOOK_URL = "https://im.example.com/robot"
+    created = notify([company.carol.user], title="pushed", email=False)
+    assert DBTaskResult.objects.get().args_kwargs == {"args": [[created[0].pk], False], "kwargs": {}}
 
 
 def test_notify_without_recipients_does_nothing(db, django_capture_on_commit_callbacks):

@@ -1,0 +1,229 @@
+"""Approval steps through Yewu's service layer vs the bare engine vs the raw database, and inbox p95.
+
+One run measures, on SQLite and (when a PostgreSQL URL is given) on PostgreSQL:
+  - yewu: approvals per second through yewu.workflow.services.approve_task (row lock, engine step,
+    task projection, audit events, notifications, one transaction per step);
+  - bare engine: the same steps through SpiffWorkflow alone, persisting its serialized state to one
+    row per instance with one commit per step, with the same serializer settings Yewu uses;
+  - db ceiling: one-row commits per second of a payload of the same size;
+  - inbox p95: the "to do" query for one user with N closed and M open tasks in the table.
+
+    python bench/workflow.py [--quick] [--postgres postgres://user:pw@host:port/db]
+Last line: {"bench": "workflow", "figures": {...}, "ratios": {...}}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def measure(quick: bool) -> dict:
+    """Runs inside one process against the database named by the environment."""
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+    from django.test.utils import setup_databases
+
+    setup_databases(verbosity=0, interactive=False)  # a throwaway database (test_ prefix)
+
+
+    from django.utils import timezone
+    from SpiffWorkflow.util.task import TaskState
+    from workflow_data import fill_inbox  # beside this file
+
+    from yewu.core.testing.factories import (
+        DepartmentFactory,
+        EmployeeFactory,
+        PositionFactory,
+        UserFactory,
+    )
+    from yewu.workflow import definitions, engine, services
+    from yewu.workflow.choices import TaskStatus, VersionStatus
+    from yewu.workflow.models import ProcessDefinition, ProcessInstance, Task
+    from yewu.workflow.testing.bpmn import chain
+
+    instances = 100 if quick else 400
+    steps_per = 3
+    hq = DepartmentFactory(name="总部", code="bench-hq")
+    head = PositionFactory(code="bench-head", is_department_head=True)
+    boss = EmployeeFactory(department=hq, position=head, user=UserFactory(username="bench-boss"))
+    requester = EmployeeFactory(department=hq, user=UserFactory(username="bench-req"))
+    approvers = [UserFactory(username=f"bench-a{i}") for i in range(steps_per)]
+    admin = UserFactory(username="bench-admin", is_superuser=True)
+    del boss
+    step_ids = [f"s{i}" for i in range(steps_per)]
+    xml = chain("bench", step_ids)
+    d = ProcessDefinition.objects.create(key="bench", name="bench", owner_department=hq)
+    v = definitions.create_version(
+        d, actor=admin, bpmn_xml=xml,
+        steps={s: {"assignee": {"type": "user", "username": approvers[i].username}, "due_hours": 24}
+               for i, s in enumerate(step_ids)},
+    )
+    definitions.set_version_status(v, VersionStatus.REVIEW, actor=admin)
+    v = definitions.set_version_status(v, VersionStatus.PUBLISHED, actor=admin)
+
+    # --- Yewu: full service layer -------------------------------------------------------------
+    started = [services.start_process("bench", actor=requester.user, title=f"b{i}", form={"amount": i})
+               for i in range(instances)]
+    if os.environ.get("YEWU_BENCH_QUERIES"):  # print the SQL of one step (for optimising)
+        from django.test.utils import CaptureQueriesContext
+
+        task = Task.objects.filter(status=TaskStatus.OPEN, step_id=step_ids[0]).first()
+        with CaptureQueriesContext(connection) as ctx:
+            services.approve_task(task, actor=approvers[0], comment="ok")
+        for q in ctx.captured_queries:
+            print(q["sql"][:300], file=sys.stderr)
+        print(f"{len(ctx.captured_queries)} queries", file=sys.stderr)
+    profiler = None
+    if os.environ.get("YEWU_BENCH_PROFILE"):
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # CPU time: a busy machine does not skew it
+        profiler.enable()
+    t0, c0 = time.perf_counter(), time.process_time()
+    steps = 0
+    for i, approver in enumerate(approvers):
+        for task in Task.objects.filter(status=TaskStatus.OPEN, step_id=step_ids[i]).select_related("instance"):
+            services.approve_task(task, actor=approver, comment="ok")
+            steps += 1
+    t_yewu, c_yewu = time.perf_counter() - t0, time.process_time() - c0
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        stats.sort_stats(os.environ.get("YEWU_BENCH_PROFILE_SORT", "cumulative")).print_stats(45)
+        stats.print_callees(os.environ.get("YEWU_BENCH_PROFILE_CALLEES", "_decide_locked|_task_for_update"))
+    assert ProcessInstance.objects.filter(pk__in=[s.pk for s in started], status="approved").count() == instances
+    state_size = len(ProcessInstance.objects.order_by("-pk").values_list("state", flat=True).first() or "")
+
+    # --- bare engine: one row per instance, one commit per step -------------------------------
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE bench_bare (id integer PRIMARY KEY, state text NOT NULL)")
+    for i in range(instances):
+        wf = engine.new_workflow(v, {"amount": i})
+        wf.do_engine_steps()
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("INSERT INTO bench_bare (id, state) VALUES (%s, %s)", [i, engine.dump(wf)])
+    t0, c0 = time.perf_counter(), time.process_time()
+    bare_steps = 0
+    for _round in range(steps_per):
+        for i in range(instances):
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("SELECT state FROM bench_bare WHERE id = %s", [i])
+                wf = engine.load(v, cur.fetchone()[0])
+                task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
+                task.data["decision"] = "approved"
+                task.run()
+                wf.do_engine_steps()
+                cur.execute("UPDATE bench_bare SET state = %s WHERE id = %s", [engine.dump(wf), i])
+            bare_steps += 1
+    t_bare, c_bare = time.perf_counter() - t0, time.process_time() - c0
+
+    # --- raw database ceiling: one-row commits of the same payload ---------------------------
+    payload = "x" * max(state_size, 1)
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE bench_raw (id integer PRIMARY KEY, state text NOT NULL)")
+        cur.execute("INSERT INTO bench_raw (id, state) VALUES (1, %s)", [payload])
+    commits = bare_steps
+    t0 = time.perf_counter()
+    for i in range(commits):
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("UPDATE bench_raw SET state = %s WHERE id = 1", [payload[:-1] + str(i % 10)])
+    t_raw = time.perf_counter() - t0
+
+    # --- inbox p95 ------------------------------------------------------------------------------
+    closed, open_ = (50_000, 1_000) if quick else (1_000_000, 10_000)
+    user = approvers[0]
+    others = [UserFactory(username=f"bench-u{i}") for i in range(50)]
+    fill_inbox(started, user, others, closed=closed, open_=open_, now=timezone.now())
+    from yewu.workflow.inbox import todo as inbox_todo  # the approval centre's own query
+
+    def query():
+        """The first page of the approval centre's 待办 tab, as it renders it (joins included)."""
+        return list(inbox_todo(user)[:50])
+
+    timings = []
+    for _ in range(5):
+        query()
+    for _ in range(200):
+        t = time.perf_counter()
+        rows = query()
+        timings.append((time.perf_counter() - t) * 1000)
+    timings.sort()
+    p95 = timings[int(len(timings) * 0.95) - 1]
+    return {
+        "vendor": connection.vendor,
+        "steps": steps,
+        "yewu_steps_per_s": round(steps / t_yewu, 1),
+        "bare_engine_steps_per_s": round(bare_steps / t_bare, 1),
+        # CPU time of this process per step (the database is in-process for SQLite): steadier than
+        # wall time when the machine is busy with other work
+        "yewu_cpu_ms_per_step": round(c_yewu * 1000 / steps, 3),
+        "bare_engine_cpu_ms_per_step": round(c_bare * 1000 / bare_steps, 3),
+        "db_ceiling_commits_per_s": round(commits / t_raw, 1),
+        "state_bytes": state_size,
+        "inbox_rows": len(rows),
+        "inbox_tasks_closed": closed,
+        "inbox_tasks_open": open_,
+        "inbox_p95_ms": round(p95, 2),
+        "inbox_query": "yewu.workflow.inbox.todo, first page of 50",
+    }
+
+
+def run_child(quick: bool, database_url: str | None) -> dict:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="yewu.settings", YEWU_BENCH_CHILD="1")
+    tmp = tempfile.mkdtemp(prefix="yewu-bench-wf-")
+    env["YEWU_DATA_DIR"] = tmp
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    else:
+        env["YEWU_SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
+    cmd = [sys.executable, __file__, "--child"] + (["--quick"] if quick else [])
+    proc = subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE, text=True)
+    out = proc.stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--postgres", default=os.environ.get("YEWU_BENCH_POSTGRES", ""))
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.quick)))
+        return
+    results = {"sqlite": run_child(args.quick, None)}
+    if args.postgres:
+        results["postgresql"] = run_child(args.quick, args.postgres)
+    figures: dict = {}
+    ratios: dict = {}
+    for name, r in results.items():
+        for key, value in r.items():
+            figures[f"{name}_{key}"] = value
+        ratios[f"{name}_yewu_vs_bare_engine"] = round(r["yewu_steps_per_s"] / r["bare_engine_steps_per_s"], 3)
+        ratios[f"{name}_yewu_vs_db_ceiling"] = round(r["yewu_steps_per_s"] / r["db_ceiling_commits_per_s"], 3)
+    main_db = results["sqlite"]
+    ratios["yewu_vs_bare_engine"] = ratios["sqlite_yewu_vs_bare_engine"]
+    ratios["yewu_vs_db_ceiling"] = ratios["sqlite_yewu_vs_db_ceiling"]
+    figures["inbox_p95_ms"] = max(r["inbox_p95_ms"] for r in results.values())
+    figures["yewu_steps_per_s"] = main_db["yewu_steps_per_s"]
+    print(json.dumps({"bench": "workflow", "figures": figures, "ratios": ratios}))
+
+
+if __name__ == "__main__":
+    main()
