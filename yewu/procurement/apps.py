@@ -8,6 +8,7 @@ class ProcurementConfig(AppConfig):
     verbose_name = _("Procurement")
 
     def ready(self) -> None:
+        from yewu.core import periodic
         from yewu.core.activities import register_labels
         from yewu.core.navigation import MenuItem, Module, register, register_search
         from yewu.procurement.models import PurchaseOrder, Requisition, Supplier
@@ -42,6 +43,7 @@ class ProcurementConfig(AppConfig):
             "supplier.changed": _("Supplier changed"),
             "supplier.status_changed": _("Supplier status changed"),
             "supplier.qualification_added": _("Qualification document added"),
+            "supplier.expiry_warned": _("Qualification expiry warned"),
             "purchase_order.created": _("Purchase order created"),
             "purchase_order.changed": _("Purchase order changed"),
             "purchase_order.submitted": _("Purchase order submitted for review"),
@@ -60,5 +62,12 @@ class ProcurementConfig(AppConfig):
             "payment.rejected": _("Payment request rejected"),
             "payment.paid": _("Payment made"),
         })
+        periodic.register("procurement.expiring_qualifications", _warn_expiring)
         __import__("yewu.procurement.approvals")  # the approvals move requisitions and orders (workflow hooks)
         __import__("yewu.procurement.demo")  # registers the demo loader with yewu.core.demo
+
+
+def _warn_expiring():
+    from yewu.procurement.services import warn_expiring_qualifications
+
+    return warn_expiring_qualifications() or None

@@ -837,3 +837,45 @@ def pay_payment(
         record_event(order, "purchase_order.closed", actor=actor, department=order.department,
                      data={"status": [OrderStatus.RECEIVED, OrderStatus.CLOSED]})
     return pay
+
+
+# --- qualification expiry ------------------------------------------------------------------------
+
+
+def warn_expiring_qualifications(today: datetime.date | None = None) -> int:
+    """Tell the people who keep the qualified list about suppliers whose qualification lapses within
+    YEWU_PROCUREMENT_EXPIRY_WARNING_DAYS (or has lapsed): once per supplier and expiry date, as an
+    audit event of the supplier and an in-app notification. Run by the worker (periodic job)."""
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import gettext
+
+    from yewu.core.models import Event
+    from yewu.core.services import notify
+
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=settings.YEWU_PROCUREMENT_EXPIRY_WARNING_DAYS)
+    candidates = Supplier.objects.filter(
+        status__in=ORDERABLE_SUPPLIER, qualifications__expires_on__lte=horizon
+    ).distinct()
+    keepers = None
+    warned = 0
+    for supplier in candidates:
+        until = supplier.qualified_until()
+        if until is None or until > horizon:
+            continue  # an expiring document was renewed
+        already = Event.objects.filter(
+            case_type=supplier._meta.label_lower, case_id=str(supplier.pk), activity="supplier.expiry_warned",
+            data__contains=f'"until":"{until.isoformat()}"',
+        ).exists()
+        if already:
+            continue
+        if keepers is None:
+            keepers = list(get_user_model().objects.filter(
+                is_active=True, groups__grants__permission__codename="qualify_supplier",
+            ).distinct())
+        with transaction.atomic():
+            record_event(supplier, "supplier.expiry_warned", actor=None, data={"until": until.isoformat()})
+            notify(keepers, title=gettext("The qualification of %(name)s expires on %(date)s")
+                   % {"name": supplier.name, "date": until.isoformat()}, url=supplier.get_absolute_url())
+        warned += 1
+    return warned

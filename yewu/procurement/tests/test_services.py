@@ -573,3 +573,19 @@ def test_one_event_per_state_change_along_the_whole_case(proc):
     services.approve_payment(pay, actor=proc.dave.user)
     services.pay_payment(pay, actor=proc.dave.user)  # paid + order closed
     assert Event.objects.count() - before == 6
+
+
+def test_purchasers_are_warned_once_before_a_qualification_expires(proc):
+    from yewu.core.models import Notification
+
+    soon = f.qualified_supplier(expires_in_days=10)
+    f.qualified_supplier(expires_in_days=200)  # not yet
+    f.qualified_supplier(expires_in_days=5, status=SupplierStatus.REMOVED)  # off the list
+    assert services.warn_expiring_qualifications() == 1
+    assert services.warn_expiring_qualifications() == 0  # once per expiry date
+    assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["erin"]
+    assert activities(soon)[-1] == "supplier.expiry_warned"
+    services.add_qualification(soon, {"kind": "licence", "name": "营业执照（换发）",
+                                      "expires_on": timezone.localdate() + datetime.timedelta(days=400)},
+                               actor=proc.erin.user)
+    assert services.warn_expiring_qualifications() == 0
