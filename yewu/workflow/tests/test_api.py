@@ -11,7 +11,7 @@ from django.test import Client
 from yewu.core.roles import ensure_default_roles
 from yewu.core.scopes import Scope
 from yewu.core.testing.api import api_client, assert_error, result_ids
-from yewu.core.testing.factories import UserFactory, grant
+from yewu.core.testing.factories import EmployeeFactory, UserFactory, grant
 from yewu.workflow.choices import Decision, InstanceStatus, TaskStatus
 from yewu.workflow.models import CarbonCopy, ProcessInstance, Task
 from yewu.workflow.tests.test_inbox import flow, gm, leave, open_task, publish, start  # noqa: F401
@@ -81,7 +81,8 @@ def test_someone_elses_task_is_refused_with_its_code(company, flow, staff):
 
 
 def test_starting_needs_the_add_grant_a_known_process_and_a_title(company, flow, staff):
-    assert_error(api_client(company.dave.user).post(INSTANCES, {"process": "ac_purchase", "title": "x"}, format="json"),
+    outsider = EmployeeFactory(department=company.finance).user  # no role at all
+    assert_error(api_client(outsider).post(INSTANCES, {"process": "ac_purchase", "title": "x"}, format="json"),
                  403, "core.permission_denied")
     bob = api_client(company.bob.user)
     body = assert_error(bob.post(INSTANCES, {"process": "nope", "title": "x"}, format="json"), 400, "invalid")

@@ -92,8 +92,12 @@ def login(username):
 
 
 def give_login(employee: Employee, username: str):
-    """Most demo employees have no login; tests give one to the people a route needs."""
+    """Most demo employees have no login; tests give one (with the staff role, as every demo login
+    has) to the people a route needs."""
+    from yewu.core.roles import ensure_default_roles
+
     user = get_user_model().objects.create_user(username=username, first_name=employee.name)
+    user.groups.add(ensure_default_roles()["staff"])
     Employee.objects.filter(pk=employee.pk).update(user=user)
     return user
 
@@ -202,6 +206,7 @@ def test_legal_can_stop_a_contract_from_being_sealed(org, seal_keeper):
 
 
 def test_without_a_seal_keeper_login_the_administrator_gets_the_step(org):
+    Employee.objects.filter(department__code="gmo", position__code="manager").update(user=None)  # demo has one
     inst = start("seal_use", login("pm"), SEAL)
     assert run(inst) == [("dept_head", "bizmgr"), ("seal_keeper", "admin")]
 
