@@ -391,10 +391,10 @@ def test_the_requester_with_the_default_role_comments_on_the_approval(company, f
     assert resp.status_code == 200 and "请尽快" in resp.content.decode()
 
 
-def test_a_participant_without_a_grant_reads_comments_without_a_form(company, flow):
+def test_a_participant_without_a_grant_comments_and_attaches(company, flow):
     a = start(company)
     html = login(company.alice.user).get(a.get_absolute_url()).content.decode()
-    assert 'id="comments"' in html and 'name="body"' not in html
+    assert 'id="comments"' in html and 'name="body"' in html and 'name="file"' in html
 
 
 def _ct() -> int:
