@@ -33,7 +33,7 @@ def measure(quick: bool) -> dict:
     import django
 
     django.setup()
-    from django.db import connection, transaction
+    from django.db import connection, models, transaction
     from django.test.utils import setup_databases
 
     setup_databases(verbosity=0, interactive=False)  # a throwaway database (test_ prefix)
@@ -48,6 +48,7 @@ def measure(quick: bool) -> dict:
         EmployeeFactory,
         PositionFactory,
         UserFactory,
+        grant,
     )
     from yewu.workflow import definitions, engine, services
     from yewu.workflow.choices import TaskStatus, VersionStatus
@@ -60,6 +61,7 @@ def measure(quick: bool) -> dict:
     head = PositionFactory(code="bench-head", is_department_head=True)
     boss = EmployeeFactory(department=hq, position=head, user=UserFactory(username="bench-boss"))
     requester = EmployeeFactory(department=hq, user=UserFactory(username="bench-req"))
+    grant(requester.user, "workflow.add_processinstance", "own")  # may start general approvals
     approvers = [UserFactory(username=f"bench-a{i}") for i in range(steps_per)]
     admin = UserFactory(username="bench-admin", is_superuser=True)
     del boss
@@ -77,15 +79,16 @@ def measure(quick: bool) -> dict:
     # --- Yewu: full service layer -------------------------------------------------------------
     started = [services.start_process("bench", actor=requester.user, title=f"b{i}", form={"amount": i})
                for i in range(instances)]
-    if os.environ.get("YEWU_BENCH_QUERIES"):  # print the SQL of one step (for optimising)
-        from django.test.utils import CaptureQueriesContext
+    # SQL statements of one step (BEGIN/COMMIT included); YEWU_BENCH_QUERIES=1 prints them
+    from django.test.utils import CaptureQueriesContext
 
-        task = Task.objects.filter(status=TaskStatus.OPEN, step_id=step_ids[0]).first()
-        with CaptureQueriesContext(connection) as ctx:
-            services.approve_task(task, actor=approvers[0], comment="ok")
+    task = Task.objects.filter(status=TaskStatus.OPEN, step_id=step_ids[0]).first()
+    with CaptureQueriesContext(connection) as ctx:
+        services.approve_task(task, actor=approvers[0], comment="ok")
+    statements = len(ctx.captured_queries)
+    if os.environ.get("YEWU_BENCH_QUERIES"):
         for q in ctx.captured_queries:
             print(q["sql"][:300], file=sys.stderr)
-        print(f"{len(ctx.captured_queries)} queries", file=sys.stderr)
     profiler = None
     if os.environ.get("YEWU_BENCH_PROFILE"):
         import cProfile
@@ -132,6 +135,24 @@ def measure(quick: bool) -> dict:
             bare_steps += 1
     t_bare, c_bare = time.perf_counter() - t0, time.process_time() - c0
 
+    # --- what one statement costs: Django's ORM vs a raw cursor (CPU time, same row) ------------
+    some = started[0].pk
+
+    def per_call_us(fn, n=1000) -> float:
+        c = time.process_time()
+        for _ in range(n):
+            fn()
+        return round((time.process_time() - c) * 1e6 / n, 1)
+
+    def raw_select():
+        with connection.cursor() as cur:
+            cur.execute("SELECT id, status, revision FROM workflow_processinstance WHERE id = %s", [some])
+            cur.fetchone()
+
+    orm_get_us = per_call_us(lambda: ProcessInstance.objects.only("id", "status", "revision").get(pk=some))
+    orm_update_us = per_call_us(lambda: ProcessInstance.objects.filter(pk=some).update(revision=models.F("revision")))
+    raw_select_us = per_call_us(raw_select)
+
     # --- raw database ceiling: one-row commits of the same payload ---------------------------
     payload = "x" * max(state_size, 1)
     with connection.cursor() as cur:
@@ -175,6 +196,10 @@ def measure(quick: bool) -> dict:
         "bare_engine_cpu_ms_per_step": round(c_bare * 1000 / bare_steps, 3),
         "db_ceiling_commits_per_s": round(commits / t_raw, 1),
         "state_bytes": state_size,
+        "yewu_statements_per_step": statements,
+        "orm_get_cpu_us": orm_get_us,
+        "orm_update_cpu_us": orm_update_us,
+        "raw_select_cpu_us": raw_select_us,
         "inbox_rows": len(rows),
         "inbox_tasks_closed": closed,
         "inbox_tasks_open": open_,
