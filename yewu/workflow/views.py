@@ -8,9 +8,7 @@ service's refusal as a message.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -19,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,10 +33,11 @@ from django.views.generic import TemplateView
 
 from yewu.core import permissions
 from yewu.core.errors import DomainError
+from yewu.core.services import add_attachment
 from yewu.core.views.generic import Column, ObjectDetailView, ObjectListView
-from yewu.org.models import Department, Employee
+from yewu.org.models import Employee
 from yewu.org.models.employees import EmployeeStatus
-from yewu.workflow import inbox, services
+from yewu.workflow import forms_schema, inbox, services
 from yewu.workflow.choices import InstanceStatus, VersionStatus
 from yewu.workflow.models import ProcessDefinition, ProcessInstance, ProcessVersion, Task
 
@@ -196,57 +196,13 @@ class FormRow:
     value: Any
 
 
-def _number(value: Any) -> Any:
-    try:
-        return Decimal(str(value))
-    except (ArithmeticError, ValueError):
-        return value
-
-
-def form_rows(schema: list, data: dict) -> list[FormRow]:
-    """The approval's form as (label, kind, value) rows: the version's schema fields in order when
-    it has one, else every value that was submitted. People and departments show by name."""
-    fields = [f for f in schema if isinstance(f, dict) and f.get("name")]
-    if not fields:
-        fields = [{"name": k, "label": k, "type": "text"} for k in data if k not in ("title",)]
-    user_ids, dept_ids = set(), set()
-    for f in fields:
-        values = data.get(f["name"])
-        values = values if isinstance(values, list) else [values]
-        target = user_ids if f.get("type") == "user" else dept_ids if f.get("type") == "department" else None
-        if target is not None:
-            target.update(int(v) for v in values if str(v).isdigit() and len(str(v)) < 19)
-    users = {u.pk: inbox.person(u) for u in get_user_model().objects.filter(pk__in=user_ids).select_related("employee")} if user_ids else {}
-    depts = dict(Department.objects.filter(pk__in=dept_ids).values_list("pk", "name")) if dept_ids else {}
-    rows = []
-    for f in fields:
-        kind = str(f.get("type") or "text")
-        value = data.get(f["name"])
-        if kind in ("user", "department"):
-            names = users if kind == "user" else depts
-            values = value if isinstance(value, list) else [value]
-            value = ", ".join(
-                names.get(int(v), str(v)) if str(v).isdigit() and len(str(v)) < 19 else str(v)
-                for v in values if v not in (None, "")
-            )
-        elif kind == "money" and value not in (None, ""):
-            amount = _number(value)
-            # Thousands separators whatever the locale (Django's zh-hans format has none).
-            value = f"¥{amount:,.2f}" if isinstance(amount, Decimal) else value
-        elif kind == "number" and value not in (None, ""):
-            value = _number(value)
-        elif kind in ("date_range", "daterange") and isinstance(value, list):
-            value = " ~ ".join(str(v) for v in value)
-        elif kind == "table" and isinstance(value, list):
-            columns = [c.get("label") or c.get("name") for c in f.get("columns", []) if isinstance(c, dict)]
-            keys = [c.get("name") for c in f.get("columns", []) if isinstance(c, dict)]
-            rows_ = [r for r in value if isinstance(r, dict)]
-            if not keys:
-                keys = list(dict.fromkeys(k for r in rows_ for k in r))
-                columns = keys
-            value = {"columns": columns, "rows": [[r.get(k, "") for k in keys] for r in rows_]}
-        rows.append(FormRow(str(f.get("label") or f["name"]), kind, value))
-    return rows
+def form_rows(schema: list, data: dict) -> list[Any]:
+    """The approval's form as rows with label, kind and display value: the version's schema fields
+    in order (options by label, people and departments by name, money as ¥1,234.50, tables as
+    column labels and rows; see forms_schema.display), else every value that was submitted."""
+    if forms_schema.fields_of(schema):
+        return forms_schema.display(schema, data)
+    return [FormRow(str(k), "textarea", "" if v is None else str(v)) for k, v in data.items() if k != "title"]
 
 
 def export_url(version: ProcessVersion) -> str:
@@ -272,6 +228,8 @@ class InstanceDetailView(ObjectDetailView):
         user = self.request.user
         view = inbox.approval_view(instance, user)
         names = {t.step_id: t.name for t in view.tasks}
+        if any(step_id not in names for ids in view.steps.values() for step_id in ids):
+            names = {**inbox.diagram_step_names(instance), **names}  # steps passed automatically
         my_task = view.my_task
         step = instance.version.step(my_task.step_id) if my_task is not None else {}
         ctx.update(
@@ -512,86 +470,40 @@ def start_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-_FIELD_PREFIX = "f_"
+class _StartForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200,
+                            widget=forms.TextInput(attrs={"class": "form-control"}))
 
 
-def _field_for(spec: dict) -> forms.Field:
-    """A form field for one schema entry; unknown types fall back to text."""
-    kind = str(spec.get("type") or "text")
-    common = {"label": str(spec.get("label") or spec["name"]), "required": bool(spec.get("required"))}
-    if spec.get("help"):
-        common["help_text"] = str(spec["help"])
-    if kind in ("textarea", "longtext"):
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, **common)
-    if kind == "number":
-        return forms.DecimalField(max_digits=20, decimal_places=6, **common)
-    if kind == "money":
-        return forms.DecimalField(max_digits=16, decimal_places=2, min_value=0, **common)
-    if kind == "date":
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
-    if kind == "select":
-        options = []
-        for o in spec.get("options") or []:
-            if isinstance(o, dict):
-                options.append((str(o.get("value", "")), str(o.get("label", o.get("value", "")))))
-            else:
-                options.append((str(o), str(o)))
-        return forms.ChoiceField(choices=[("", "—"), *options], **common)
-    if kind == "user":
-        return forms.ChoiceField(
-            choices=[("", "—"), *[(str(e.user_id), f"{e.name} · {e.department.name}") for e in _people()]],
-            **common,
-        )
-    if kind == "department":
-        return forms.ChoiceField(
-            choices=[("", "—"), *Department.objects.filter(is_active=True).order_by("path").values_list("pk", "name")],
-            **common,
-        )
-    return forms.CharField(max_length=500, **common)
+class _FreeStartForm(_StartForm):
+    """A process without a form schema takes a title and free details."""
+
+    description = forms.CharField(
+        label=gettext_lazy("Details"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 5}),
+    )
+    description.schema_type = "textarea"  # laid out full width by workflow/partials/form_fields.html
 
 
-def _json_value(value: Any) -> Any:
-    """Form values as the engine can keep them: numbers as int/float, dates as ISO text."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
+def start_form_class(version: ProcessVersion, user: Any) -> type[forms.Form]:
+    """The start form: a title, then the version's schema fields (forms_schema renders and checks
+    them the same way as the API), or free details when the version has no schema."""
+    if forms_schema.fields_of(version.form):
+        return forms_schema.form_class(version.form, user=user, base=_StartForm)
+    return _FreeStartForm
 
 
-def start_form_class(version: ProcessVersion, initial_title: str) -> type[forms.Form]:
-    """The start form: a title, then the version's form fields (or a free description)."""
-    fields: dict[str, forms.Field] = {
-        "title": forms.CharField(label=gettext_lazy("Title"), max_length=200, initial=initial_title),
-    }
-    schema = [f for f in version.form if isinstance(f, dict) and f.get("name")]
-    if schema:
-        for spec in schema:
-            fields[_FIELD_PREFIX + str(spec["name"])] = _field_for(spec)
-    else:
-        fields["description"] = forms.CharField(
-            label=gettext_lazy("Details"), widget=forms.Textarea(attrs={"rows": 5}), required=False,
-            max_length=5000,
-        )
-    return type("StartForm", (forms.Form,), fields)
-
-
-def form_payload(version: ProcessVersion, cleaned: dict) -> dict:
-    schema = [f for f in version.form if isinstance(f, dict) and f.get("name")]
-    if not schema:
-        return {"description": cleaned.get("description", "")}
-    out = {}
-    for spec in schema:
-        value = cleaned.get(_FIELD_PREFIX + str(spec["name"]))
-        if spec.get("type") in ("user", "department") and value:
-            value = int(value)
-        out[str(spec["name"])] = _json_value(value)
-    return out
+def form_payload(form: forms.Form) -> dict:
+    """What the approval keeps: the schema's cleaned values (plain JSON), or the free details."""
+    if isinstance(form, forms_schema.SchemaForm):
+        return form.values
+    return {"description": form.cleaned_data.get("description", "")}
 
 
 @login_required
 def start_form(request: HttpRequest, key: str) -> HttpResponse:
-    """Fill in and submit a new approval for one process."""
+    """Fill in and submit a new approval for one process; files of attachment fields are attached
+    to the approval in the same transaction (a refused file starts nothing)."""
     if not permissions.can_model(request.user, "add", ProcessInstance):
         raise Http404
     version = next((v for v in startable_versions() if v.definition.key == key), None)
@@ -599,15 +511,21 @@ def start_form(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404
     definition = version.definition
     initial = _("%(process)s by %(name)s") % {"process": definition.name, "name": inbox.person(request.user)}
-    form_class = start_form_class(version, initial)
-    form = form_class(request.POST or None)
+    form_class = start_form_class(version, request.user)
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES)
+    else:
+        form = form_class(initial={"title": initial})
     if request.method == "POST" and form.is_valid():
         try:
-            permissions.require_new(request.user, "add", ProcessInstance, owner=request.user)
-            instance = services.start_process(
-                definition, actor=request.user, title=form.cleaned_data["title"],
-                form=form_payload(version, form.cleaned_data),
-            )
+            with transaction.atomic():  # start_process checks the add grant
+                instance = services.start_process(
+                    definition, actor=request.user, title=form.cleaned_data["title"], form=form_payload(form),
+                    defer_attachments=True,
+                )
+                for uploads in getattr(form, "files_by_field", {}).values():
+                    for upload in uploads:
+                        add_attachment(instance, upload, actor=request.user, action="add")
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

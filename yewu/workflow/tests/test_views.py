@@ -5,6 +5,8 @@ nobody reaches an approval they may not see."""
 # ruff: noqa: F811 - the shared fixtures are imported from test_inbox and named as arguments
 from __future__ import annotations
 
+import json
+
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import translation
@@ -433,15 +435,58 @@ def test_starting_with_a_form_schema_validates_and_keeps_the_values(company, flo
     client = login(company.bob.user)
     url = reverse("workflow:start_form", args=["ac_purchase"])
     page = client.get(url)
-    assert page.status_code == 200 and 'name="f_amount"' in page.content.decode()
+    assert page.status_code == 200 and 'name="amount"' in page.content.decode()
     flow.versions.update(form_json='[{"name": "amount", "label": "金额", "type": "money", "required": true}]')
     bad = client.post(url, {"title": "显示器"})
-    assert bad.status_code == 200 and bad.context["form"].errors.get("f_amount")
-    resp = client.post(url, {"title": "显示器", "f_amount": "2300.50"})
+    assert bad.status_code == 200 and bad.context["form"].errors.get("amount")
+    resp = client.post(url, {"title": "显示器", "amount": "2300.50"})
     a = ProcessInstance.objects.get(title="显示器")
     assert resp["Location"] == a.get_absolute_url()
-    assert a.form_data == {"amount": 2300.5} and a.requester == company.bob.user
+    assert a.form_data == {"amount": "2300.50"} and a.requester == company.bob.user  # as forms_schema.clean keeps it
     assert open_task(a).assignee == company.alice.user
+
+
+def test_the_start_page_renders_every_schema_type_and_attaches_the_files(company, flow):
+    """Tables, date ranges, multiple choices and files: what the API's clean takes, from the web."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yewu.core.models import Attachment
+
+    ensure_default_roles()["staff"].user_set.add(company.bob.user)
+    flow.versions.update(form_json=json.dumps([
+        {"name": "kinds", "label": "类型", "type": "select", "multiple": True, "required": True,
+         "options": [{"value": "a", "label": "甲"}, {"value": "b", "label": "乙"}]},
+        {"name": "period", "label": "日期", "type": "daterange", "required": True},
+        {"name": "items", "label": "明细", "type": "table", "required": True, "columns": [
+            {"name": "item", "label": "项目", "type": "text", "required": True},
+            {"name": "cost", "label": "金额", "type": "money"}]},
+        {"name": "files", "label": "附件", "type": "attachment"},
+    ]))
+    client = login(company.bob.user)
+    url = reverse("workflow:start_form", args=["ac_purchase"])
+    html = client.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in html and 'name="items__0__item"' in html and 'name="period_1"' in html
+    upload = SimpleUploadedFile("quote.pdf", b"%PDF-1.4 quote", content_type="application/pdf")
+    resp = client.post(url, {"title": "纸张", "kinds": ["a", "b"], "period_0": "2026-03-02", "period_1": "2026-03-04",
+                             "items__0__item": "A4", "items__0__cost": "120", "files": upload})
+    a = ProcessInstance.objects.get(title="纸张")
+    assert resp["Location"] == a.get_absolute_url()
+    assert a.form_data == {"kinds": ["a", "b"], "period": ["2026-03-02", "2026-03-04"],
+                           "items": [{"item": "A4", "cost": "120.00"}], "files": None}
+    assert list(Attachment.objects.filter(object_id=str(a.pk)).values_list("name", flat=True)) == ["quote.pdf"]
+    page = client.get(a.get_absolute_url()).content.decode()
+    assert "甲、乙" in page and "2026-03-02 ~ 2026-03-04" in page and "¥120.00" in page and "quote.pdf" in page
+
+
+def test_a_refused_file_starts_nothing(company, flow):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ensure_default_roles()["staff"].user_set.add(company.bob.user)
+    flow.versions.update(form_json='[{"name": "files", "label": "附件", "type": "attachment"}]')
+    resp = login(company.bob.user).post(reverse("workflow:start_form", args=["ac_purchase"]), {
+        "title": "脚本", "files": SimpleUploadedFile("run.exe", b"MZ", content_type="application/octet-stream")})
+    assert resp.status_code == 200 and resp.context["form"].non_field_errors()
+    assert not ProcessInstance.objects.exists()
 
 
 def test_starting_without_a_schema_takes_a_title_and_details(company, leave):
@@ -477,3 +522,15 @@ def test_all_approvals_lists_what_the_user_may_see_and_exports_it(company, flow)
     assert [o.pk for o, _cells in resp.context["rows"]] == [theirs.pk]
     csv = b"".join(client.get(reverse("workflow:instance_list"), {"export": "csv"}).streaming_content).decode("utf-8-sig")
     assert theirs.number in csv and mine.number in csv and "Dave 戴夫" in csv
+
+
+def test_a_step_passed_automatically_shows_its_name_in_the_trail(company):
+    alice = {"assignee": {"type": "user", "username": "alice"}}
+    publish(company, "ac_twice", ["check", "again"], {"check": "初审", "again": "复审"}, {"check": alice, "again": alice})
+    a = services.start_process("ac_twice", actor=company.bob.user, title="白板")
+    services.approve_task(open_task(a), actor=company.alice.user)
+    assert _reload(a).status == InstanceStatus.APPROVED and not Task.objects.filter(instance=a, step_id="again")
+    resp = login(company.alice.user).get(a.get_absolute_url())
+    entry = next(e for e in resp.context["trail"] if e.code == "again-auto_approved")
+    assert entry.step == "复审"  # the diagram's name, not the step id
+    assert resp.context["step_names"]["done"] == ["复审", "初审"]  # ids again, check: sorted
