@@ -124,11 +124,15 @@ def _step_settings(instance: ProcessInstance, step_id: str) -> dict:
 
 def _mode(settings_: dict) -> str:
     """How a step's people decide: the step's `mode`, else one after another for a supervisor
-    chain (连续多级主管) and or-sign for everything else."""
+    chain (连续多级主管), countersign for the heads of several departments, and or-sign for
+    everything else."""
     if settings_.get("mode"):
         return settings_["mode"]
-    if (settings_.get("assignee") or {}).get("type") == "supervisor":
+    rule_type = (settings_.get("assignee") or {}).get("type")
+    if rule_type == "supervisor":
         return ApprovalMode.SEQUENTIAL
+    if rule_type == "department_heads":  # several departments review: each must agree (会签)
+        return ApprovalMode.ALL
     return ApprovalMode.ANY
 
 

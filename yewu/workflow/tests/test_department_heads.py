@@ -41,7 +41,7 @@ def heads(rule, company, requester=None, form=None):
 def review(key, rule, *, mode, company, schema=SCHEMA):
     """review (the rule, in `mode`) → release by the general manager."""
     version = publish(key, chain(key, ["review", "release"]), {
-        "review": {"assignee": rule, "mode": mode},
+        "review": {"assignee": rule, **({"mode": mode} if mode else {})},
         "release": {"assignee": {"type": "user", "username": "gm"}},
     }, actor=company.admin)
     ProcessVersion.objects.filter(pk=version.pk).update(form_json=json.dumps(schema, ensure_ascii=False))
@@ -123,6 +123,16 @@ def test_countersign_over_the_heads_needs_every_one_of_them(company, gm):
     assert rows(inst)[-1] == ("release", "gm", OPEN, "")
     services.approve_task(task_of(inst, "gm"), actor=gm)
     assert status(inst) == InstanceStatus.APPROVED
+
+
+def test_the_heads_of_several_departments_countersign_unless_the_step_says_otherwise(company, gm):
+    review("dh_default", {"type": "department_heads", "departments": ["finance", "sales"]}, mode=None, company=company)
+    inst = services.start_process("dh_default", actor=company.bob.user, title="x", form={"subject": "x"})
+    services.approve_task(task_of(inst, "dave"), actor=company.dave.user)
+    assert status(inst) == InstanceStatus.RUNNING
+    assert ("review", "alice", OPEN, "") in rows(inst)  # the other head still has to agree
+    services.approve_task(task_of(inst, "alice"), actor=company.alice.user)
+    assert rows(inst)[-1] == ("release", "gm", OPEN, "")
 
 
 def test_countersign_over_the_heads_ends_at_the_first_rejection(company, gm):
