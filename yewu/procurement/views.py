@@ -22,7 +22,7 @@ from yewu.core.views.generic import (
     ObjectListView,
     ScopedMixin,
 )
-from yewu.procurement import filters, forms, services
+from yewu.procurement import budget, filters, forms, services
 from yewu.procurement.choices import ORDERABLE_SUPPLIER, SupplierStatus
 from yewu.procurement.models import (
     PaymentRequest,
@@ -84,6 +84,13 @@ class _PostOnly(ObjectActionView):
 class _RowsEditView(ObjectEditView):
     template_name = "procurement/form_with_rows.html"
 
+    def get(self, request, *args, **kwargs):
+        if self.object is not None and not self.object.can_edit():
+            messages.info(request, _("%(record)s is %(status)s and can no longer be changed; amend it instead.")
+                          % {"record": self.object, "status": self.object.get_status_display()})
+            return redirect(self.object.get_absolute_url())
+        return super().get(request, *args, **kwargs)
+
 
 # --- requisitions --------------------------------------------------------------------------------
 
@@ -123,6 +130,7 @@ class RequisitionDetailView(ObjectDetailView):
         user = self.request.user
         ctx.update(approval_context(obj.approval, user))
         ctx["lines"] = obj.lines.all()
+        ctx["remaining_budget"] = budget.remaining(obj.department, obj.created_at.date())
         ctx["orders"] = PurchaseOrder.objects.restrict(user, "view").filter(requisition=obj).select_related("supplier")
         ctx["can_order"] = obj.can_order() and permissions.can_model(user, "add", PurchaseOrder)
         return ctx

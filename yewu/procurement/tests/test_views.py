@@ -121,3 +121,24 @@ def test_the_menu_shows_procurement_to_those_with_grants(proc):
     content = _client(proc.bob.user).get("/").content.decode()
     assert reverse("procurement:requisition_list") in content
     assert reverse("procurement:purchaseorder_list") not in content
+
+
+def test_the_remaining_budget_shows_only_when_a_budget_module_provides_it(proc, monkeypatch):
+    from decimal import Decimal
+
+    from yewu.procurement import budget
+
+    req = f.requisition(proc.bob.user, proc.sales)
+    ui = _client(proc.bob.user)
+    assert 'data-testid="remaining-budget"' not in ui.get(req.get_absolute_url()).content.decode()
+    monkeypatch.setattr(budget, "_provider", lambda department, on: Decimal("12345.60"))
+    content = ui.get(req.get_absolute_url()).content.decode()
+    assert 'data-testid="remaining-budget"' in content
+    # (zh-hans formats have no digit grouping in Django: the project-wide money filter shows 12345.60)
+    assert "12345.60" in content.split('data-testid="remaining-budget"')[1][:300].replace(",", "")
+
+
+def test_the_edit_page_of_an_approved_requisition_leads_back_to_it(proc):
+    req = f.requisition(proc.bob.user, proc.sales, status=RequisitionStatus.APPROVED)
+    resp = _client(proc.bob.user).get(reverse("procurement:requisition_edit", args=[req.pk]))
+    assert resp.status_code == 302 and resp["Location"] == req.get_absolute_url()
