@@ -78,7 +78,7 @@ class RequisitionForm(WithRowsForm):
     class Meta:
         model = Requisition
         fields = ["title", "department", "purpose", "needed_by"]
-        widgets = {"needed_by": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"needed_by": forms.DateInput(attrs={"type": "date"}), "purpose": forms.Textarea(attrs={"rows": 3})}
 
     def instance_rows(self, prefix: str) -> list[dict]:
         if self.instance.pk is None:
@@ -93,7 +93,7 @@ class PurchaseOrderForm(WithRowsForm):
     class Meta:
         model = PurchaseOrder
         fields = ["supplier", "delivery_date", "delivery_place", "notes"]
-        widgets = {"delivery_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"delivery_date": forms.DateInput(attrs={"type": "date"}), "notes": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -132,8 +132,13 @@ class QualificationForm(forms.ModelForm):
     class Meta:
         model = SupplierQualification
         fields = ["kind", "name", "reference", "issued_on", "expires_on"]
-        widgets = {"issued_on": forms.DateInput(attrs={"type": "date"}),
-                   "expires_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "kind": forms.Select(attrs={"class": "form-select form-select-sm"}),
+            "name": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            "reference": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            "issued_on": forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+            "expires_on": forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
+        }
 
 
 class ReasonForm(forms.Form):

@@ -117,7 +117,7 @@ class RequisitionDetailView(ObjectDetailView):
     fields = [
         Column("get_status_display", _("Status"), kind="tag"),
         Column("department", _("Requesting department")),
-        Column("requester", _("Requester")),
+        Column("requester_name", _("Requester")),
         Column("amount", _("Budget amount"), kind="money"),
         Column("needed_by", _("Needed by"), kind="date"),
         Column("purpose", _("Purpose"), kind="multiline"),
@@ -278,7 +278,7 @@ class PurchaseOrderDetailView(ObjectDetailView):
         Column("supplier", _("Supplier")),
         Column("requisition", _("Requisition")),
         Column("department", _("Requesting department")),
-        Column("buyer", _("Buyer")),
+        Column("buyer_name", _("Buyer")),
         Column("amount", _("Amount"), kind="money"),
         Column("delivery_date", _("Delivery date"), kind="date"),
         Column("delivery_place", _("Delivery place")),
@@ -445,7 +445,7 @@ class ReceiptDetailView(ObjectDetailView):
         Column("order", _("Purchase order")),
         Column("order.supplier", _("Supplier")),
         Column("received_on", _("Received on"), kind="date"),
-        Column("received_by", _("Inspected by")),
+        Column("inspector_name", _("Inspected by")),
         Column("get_result_display", _("Inspection result"), kind="tag"),
         Column("report", _("Inspection report"), kind="multiline"),
     ]
@@ -479,7 +479,7 @@ class SupplierIssueDetailView(ObjectDetailView):
         Column("receipt", _("Receipt")),
         Column("description", _("Description"), kind="multiline"),
         Column("resolution", _("Resolution"), kind="multiline"),
-        Column("reported_by", _("Reported by")),
+        Column("reporter_name", _("Reported by")),
     ]
 
 
@@ -516,8 +516,8 @@ class PaymentRequestDetailView(ObjectDetailView):
         Column("instalment.seq", _("Instalment")),
         Column("amount", _("Amount"), kind="money"),
         Column("note", _("Note"), kind="multiline"),
-        Column("requested_by", _("Requested by")),
-        Column("checked_by", _("Checked by")),
+        Column("requester_name", _("Requested by")),
+        Column("checker_name", _("Checked by")),
         Column("paid_on", _("Paid on"), kind="date"),
         Column("reference", _("Payment reference")),
     ]

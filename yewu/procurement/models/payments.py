@@ -64,6 +64,18 @@ class PaymentRequest(ScopedModel):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def requester_name(self) -> str:
+        from yewu.procurement.models.requisitions import person_name
+
+        return person_name(self.requested_by)
+
+    @property
+    def checker_name(self) -> str:
+        from yewu.procurement.models.requisitions import person_name
+
+        return person_name(self.checked_by)
+
     def get_absolute_url(self) -> str:
         return reverse("procurement:paymentrequest_detail", args=[self.pk])
 

@@ -89,6 +89,12 @@ class PurchaseOrder(ScopedModel):
     def display_number(self) -> str:
         return self.number if self.version == 1 else f"{self.number} v{self.version}"
 
+    @property
+    def buyer_name(self) -> str:
+        from yewu.procurement.models.requisitions import person_name
+
+        return person_name(self.buyer)
+
     def get_absolute_url(self) -> str:
         return reverse("procurement:purchaseorder_detail", args=[self.pk])
 

@@ -43,6 +43,12 @@ class Receipt(ScopedModel):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def inspector_name(self) -> str:
+        from yewu.procurement.models.requisitions import person_name
+
+        return person_name(self.received_by)
+
     def get_absolute_url(self) -> str:
         return reverse("procurement:receipt_detail", args=[self.pk])
 

@@ -16,6 +16,14 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 QUANTITY = {"max_digits": 14, "decimal_places": 3}
 
 
+def person_name(user) -> str:
+    """A user as people know them: the employee's name, else the login."""
+    if user is None:
+        return ""
+    employee = getattr(user, "employee", None) if hasattr(user, "employee") else None
+    return employee.name if employee is not None else user.get_username()
+
+
 class RequisitionQuerySet(RestrictedQuerySet):
     def approved(self) -> RequisitionQuerySet:
         return self.filter(status=RequisitionStatus.APPROVED)
@@ -79,6 +87,10 @@ class Requisition(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("procurement:requisition_detail", args=[self.pk])
+
+    @property
+    def requester_name(self) -> str:
+        return person_name(self.requester)
 
     def can_edit(self) -> bool:
         return self.status in REQUISITION_EDITABLE

@@ -95,8 +95,8 @@ class QualificationKind(models.TextChoices):
 
 
 class SupplierQualification(ScopedModel):
-    """A qualification document of a supplier (licence, permit, certificate) with its expiry date;
-    the file itself is an attachment of this record."""
+    """A qualification document of a supplier (licence, permit, certificate, audit report) with its
+    expiry date; scanned files are attachments of the supplier."""
 
     supplier = models.ForeignKey(
         Supplier, verbose_name=_("supplier"), on_delete=models.CASCADE, related_name="qualifications"
@@ -163,6 +163,12 @@ class SupplierIssue(ScopedModel):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def reporter_name(self) -> str:
+        from yewu.procurement.models.requisitions import person_name
+
+        return person_name(self.reported_by)
 
     def get_absolute_url(self) -> str:
         return reverse("procurement:supplierissue_detail", args=[self.pk])
