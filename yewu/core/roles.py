@@ -12,7 +12,7 @@ from yewu.core.scopes import Scope
 A, S, D, OWN = Scope.ALL, Scope.SUBTREE, Scope.DEPARTMENT, Scope.OWN
 PROCUREMENT_MODELS = (
     "requisition", "supplier", "supplierqualification", "purchaseorder", "receipt", "supplierissue",
-    "paymentrequest",
+    "paymentrequest", "supplierevaluation",
 )
 
 # role key -> (name, {"app.codename": scope})
@@ -85,7 +85,8 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "org.view_department": A, "org.view_employee": A,
             **{
                 f"procurement.{action}_{model}": A
-                for model in ("supplier", "supplierqualification", "purchaseorder", "receipt", "supplierissue")
+                for model in ("supplier", "supplierqualification", "purchaseorder", "receipt", "supplierissue",
+                              "supplierevaluation")
                 for action in ("view", "add", "change")
             },
             "procurement.qualify_supplier": A, "procurement.view_requisition": A,

@@ -44,6 +44,7 @@ class ProcurementConfig(AppConfig):
             "supplier.status_changed": _("Supplier status changed"),
             "supplier.qualification_added": _("Qualification document added"),
             "supplier.expiry_warned": _("Qualification expiry warned"),
+            "supplier.evaluated": _("Supplier evaluated"),
             "purchase_order.created": _("Purchase order created"),
             "purchase_order.changed": _("Purchase order changed"),
             "purchase_order.submitted": _("Purchase order submitted for review"),

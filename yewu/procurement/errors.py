@@ -81,3 +81,10 @@ class ProcurementError(ErrorCode):
         "The instalment does not belong to purchase order %(number)s."
     )
     PAYMENT_STATE = "procurement.payment_state", _("Payment request %(number)s is %(status)s.")
+    EVALUATION_DUPLICATE = "procurement.evaluation_duplicate", _(
+        "%(name)s has already been evaluated for %(period)s."
+    )
+    EVALUATION_WEIGHTS = "procurement.evaluation_weights", _(
+        "The weights add up to %(total)s%%; they must add up to 100%%."
+    )
+    EVALUATION_SCORE = "procurement.evaluation_score", _("Scores and weights go from 0 to 100.")

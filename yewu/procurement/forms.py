@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from yewu.org.forms import ScopedModelForm
 from yewu.procurement.choices import ORDERABLE_SUPPLIER
-from yewu.procurement.models import PurchaseOrder, Requisition, Supplier, SupplierQualification
+from yewu.procurement.models import (
+    PurchaseOrder,
+    Requisition,
+    Supplier,
+    SupplierEvaluation,
+    SupplierQualification,
+)
 
 
 class RequisitionLineForm(forms.Form):
@@ -154,3 +160,23 @@ class PaymentRequestForm(forms.Form):
     instalment = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     amount = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
     note = forms.CharField(max_length=1000, required=False)
+
+
+class EvaluationForm(forms.ModelForm):
+    decision = forms.ChoiceField(
+        label=_("Decision"), required=False,
+        choices=[("", _("As the score says"))] + list(SupplierEvaluation._meta.get_field("decision").choices),
+    )
+
+    class Meta:
+        model = SupplierEvaluation
+        fields = ["period", "quality", "delivery", "price", "service", "decision", "notes"]
+        widgets = {name: forms.NumberInput(attrs={"class": "form-control form-control-sm", "step": "0.01"})
+                   for name in ("quality", "delivery", "price", "service")} | {
+            "period": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            "notes": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].widget.attrs["class"] = "form-select form-select-sm"

@@ -37,6 +37,7 @@ from yewu.procurement.choices import (
 )
 from yewu.procurement.errors import ProcurementError
 from yewu.procurement.models import (
+    EvaluationDecision,
     Instalment,
     PaymentRequest,
     PurchaseOrder,
@@ -46,6 +47,7 @@ from yewu.procurement.models import (
     Requisition,
     RequisitionLine,
     Supplier,
+    SupplierEvaluation,
     SupplierIssue,
     SupplierQualification,
 )
@@ -400,6 +402,70 @@ def suspend_supplier(supplier: Supplier, *, actor: Any, reason: str = "") -> Sup
 
 def remove_supplier(supplier: Supplier, *, actor: Any, reason: str = "") -> Supplier:
     return set_supplier_status(supplier, SupplierStatus.REMOVED, actor=actor, reason=reason)
+
+
+# --- supplier evaluation -------------------------------------------------------------------------
+
+CRITERIA = ("quality", "delivery", "price", "service")
+#: Default weights in percent (an evaluation may give its own; they are kept with it).
+DEFAULT_WEIGHTS = {"quality": Decimal("40"), "delivery": Decimal("30"), "price": Decimal("20"),
+                   "service": Decimal("10")}
+#: Scores from KEEP_FROM keep the supplier, from WARN_FROM warn it, below that remove it.
+KEEP_FROM, WARN_FROM = Decimal("80"), Decimal("60")
+EVALUABLE = frozenset({SupplierStatus.QUALIFIED, SupplierStatus.WARNED, SupplierStatus.SUSPENDED})
+
+
+def suggested_decision(score: Decimal) -> str:
+    if score >= KEEP_FROM:
+        return EvaluationDecision.KEEP
+    return EvaluationDecision.WARN if score >= WARN_FROM else EvaluationDecision.REMOVE
+
+
+def _percent(value: Any) -> Decimal:
+    number = _decimal(value)
+    if number is None or not Decimal("0") <= number <= Decimal("100"):
+        raise DomainError(ProcurementError.EVALUATION_SCORE)
+    return number.quantize(CENT)
+
+
+@transaction.atomic
+def evaluate_supplier(supplier: Supplier, values: dict[str, Any], *, actor: Any) -> SupplierEvaluation:
+    """Record a period's evaluation of a supplier on the list and act on its decision: keep (a
+    warned supplier is qualified again), warn, or remove. Without an explicit decision the score
+    decides (from 80 keep, from 60 warn, below remove). One evaluation per supplier and period."""
+    obj = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    permissions.require(actor, "qualify", obj)
+    if obj.status not in EVALUABLE:
+        raise DomainError(ProcurementError.SUPPLIER_NOT_QUALIFIED, name=obj.name,
+                          status=_label(SupplierStatus, obj.status))
+    period = str(values.get("period") or "").strip()[:20] or str(timezone.localdate().year)
+    scores = {c: _percent(values.get(c)) for c in CRITERIA}
+    weights = {c: _percent(values.get(f"{c}_weight", DEFAULT_WEIGHTS[c])) for c in CRITERIA}
+    total_weight = sum(weights.values(), Decimal("0"))
+    if total_weight != 100:
+        raise DomainError(ProcurementError.EVALUATION_WEIGHTS, total=total_weight.normalize())
+    if obj.evaluations.filter(period=period).exists():
+        raise DomainError(ProcurementError.EVALUATION_DUPLICATE, name=obj.name, period=period)
+    score = (sum((scores[c] * weights[c] for c in CRITERIA), Decimal("0")) / 100).quantize(CENT)
+    decision = values.get("decision") or suggested_decision(score)
+    if decision not in EvaluationDecision.values:
+        decision = suggested_decision(score)
+    evaluation = SupplierEvaluation.objects.create(
+        supplier=obj, period=period, score=score, decision=decision, notes=str(values.get("notes") or ""),
+        evaluated_by=actor, **scores, **{f"{c}_weight": w for c, w in weights.items()},
+    )
+    record_event(obj, "supplier.evaluated", actor=actor, data={
+        "evaluation": evaluation.pk, "period": period, "score": str(score), "decision": decision,
+        **{c: str(v) for c, v in scores.items()},
+    })
+    target = {
+        EvaluationDecision.KEEP: SupplierStatus.QUALIFIED if obj.status == SupplierStatus.WARNED else None,
+        EvaluationDecision.WARN: SupplierStatus.WARNED if obj.status == SupplierStatus.QUALIFIED else None,
+        EvaluationDecision.REMOVE: SupplierStatus.REMOVED,
+    }[decision]
+    if target is not None:
+        set_supplier_status(obj, target, actor=actor, reason=f"{period}: {score}")
+    return evaluation
 
 
 # --- purchase orders -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ urlpatterns = [
     path("suppliers/<int:pk>/", views.SupplierDetailView.as_view(), name="supplier_detail"),
     path("suppliers/<int:pk>/edit/", views.SupplierEditView.as_view(), name="supplier_edit"),
     path("suppliers/<int:pk>/status/<str:status>/", views.SupplierStatusView.as_view(), name="supplier_status"),
+    path("suppliers/<int:pk>/evaluate/", views.SupplierEvaluateView.as_view(), name="supplier_evaluate"),
     path("suppliers/<int:pk>/documents/", views.SupplierQualificationAddView.as_view(), name="supplier_document_add"),
     path("orders/", views.PurchaseOrderListView.as_view(), name="purchaseorder_list"),
     path("orders/add/", views.PurchaseOrderEditView.as_view(), name="purchaseorder_add"),

@@ -210,6 +210,8 @@ class SupplierDetailView(ObjectDetailView):
         user = self.request.user
         ctx["documents"] = obj.qualifications.all()
         ctx["qualification_form"] = forms.QualificationForm()
+        ctx["evaluations"] = obj.evaluations.select_related("evaluated_by__employee")
+        ctx["evaluation_form"] = forms.EvaluationForm()
         ctx["can_qualify"] = permissions.can(user, "qualify", obj)
         ctx["expiring_soon"] = obj.expiring_soon()
         ctx["orderable"] = obj.can_take_orders()
@@ -242,6 +244,15 @@ class SupplierStatusView(_PostOnly):
 
     def perform(self, obj, data):
         services.set_supplier_status(obj, self.kwargs["status"], actor=self.request.user, reason=data.get("reason", ""))
+
+
+class SupplierEvaluateView(_PostOnly):
+    model = Supplier
+    action = "qualify"
+    form_class = forms.EvaluationForm
+
+    def perform(self, obj, data):
+        services.evaluate_supplier(obj, data, actor=self.request.user)
 
 
 class SupplierQualificationAddView(_PostOnly):

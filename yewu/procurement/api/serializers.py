@@ -16,6 +16,7 @@ from yewu.procurement.models import (
     Requisition,
     RequisitionLine,
     Supplier,
+    SupplierEvaluation,
     SupplierIssue,
     SupplierQualification,
 )
@@ -52,9 +53,24 @@ class QualificationSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
+class EvaluationSerializer(serializers.ModelSerializer):
+    quality_weight = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    delivery_weight = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    price_weight = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    service_weight = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    decision = serializers.ChoiceField(choices=SupplierEvaluation._meta.get_field("decision").choices, required=False)
+
+    class Meta:
+        model = SupplierEvaluation
+        fields = ["id", "period", "quality", "delivery", "price", "service", "quality_weight", "delivery_weight",
+                  "price_weight", "service_weight", "score", "decision", "notes", "created_at"]
+        read_only_fields = ["score", "created_at"]
+
+
 class SupplierSerializer(serializers.ModelSerializer):
     categories = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
     qualifications = QualificationSerializer(many=True, read_only=True)
+    evaluations = EvaluationSerializer(many=True, read_only=True)
     qualified_until = serializers.DateField(read_only=True, allow_null=True)
     can_take_orders = serializers.BooleanField(read_only=True)
 
@@ -62,7 +78,8 @@ class SupplierSerializer(serializers.ModelSerializer):
         model = Supplier
         fields = [
             "id", "name", "credit_code", "categories", "contact", "phone", "email", "address", "bank_account",
-            "notes", "status", "status_reason", "qualified_until", "can_take_orders", "qualifications", "created_at",
+            "notes", "status", "status_reason", "qualified_until", "can_take_orders", "qualifications", "evaluations",
+            "created_at",
         ]
         read_only_fields = ["status", "status_reason", "created_at"]
 

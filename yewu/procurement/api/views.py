@@ -84,7 +84,7 @@ class SupplierViewSet(_ActionScopes, *_READ, ScopedViewSet):
     ordering_fields = ["name", "created_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
     action_scopes = {"qualify": "qualify", "warn": "qualify", "suspend": "qualify", "remove": "qualify",
-                     "documents": "change"}
+                     "documents": "change", "evaluate": "qualify"}
 
     def create(self, request, *args, **kwargs):
         ser = self.get_serializer(data=request.data)
@@ -126,6 +126,15 @@ class SupplierViewSet(_ActionScopes, *_READ, ScopedViewSet):
     def remove(self, request, pk=None):
         """Take the supplier off the list: its open orders stay valid, no new ones can be made."""
         return self._status(request, SupplierStatus.REMOVED)
+
+    @extend_schema(request=s.EvaluationSerializer, responses=s.EvaluationSerializer)
+    @action(detail=True, methods=["post"])
+    def evaluate(self, request, pk=None):
+        """Record the period's evaluation (weighted scores); its decision keeps, warns or removes."""
+        ser = s.EvaluationSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        evaluation = services.evaluate_supplier(self.get_object(), dict(ser.validated_data), actor=request.user)
+        return Response(s.EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.QualificationSerializer, responses=s.QualificationSerializer)
     @action(detail=True, methods=["post"])

@@ -1,3 +1,4 @@
+from yewu.procurement.models.evaluations import EvaluationDecision, SupplierEvaluation
 from yewu.procurement.models.payments import PaymentRequest
 from yewu.procurement.models.purchase_orders import Instalment, PurchaseOrder, PurchaseOrderLine
 from yewu.procurement.models.receipts import Receipt, ReceiptLine
@@ -10,6 +11,7 @@ from yewu.procurement.models.suppliers import (
 )
 
 __all__ = [
+    "EvaluationDecision",
     "Instalment",
     "PaymentRequest",
     "PurchaseOrder",
@@ -20,6 +22,7 @@ __all__ = [
     "Requisition",
     "RequisitionLine",
     "Supplier",
+    "SupplierEvaluation",
     "SupplierIssue",
     "SupplierQualification",
 ]

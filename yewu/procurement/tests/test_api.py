@@ -287,3 +287,18 @@ def test_the_openapi_document_names_the_procurement_endpoints(db):
                  PO, f"{PO}{{id}}/submit/", f"{PO}{{id}}/receive/", f"{PO}{{id}}/request-payment/",
                  "/api/procurement/receipts/", PAY, f"{PAY}{{id}}/approve/", f"{PAY}{{id}}/pay/"):
         assert path in paths, path
+
+
+def test_supplier_evaluated_through_the_api(proc, erin):
+    supplier = f.qualified_supplier()
+    url = f"{S}{supplier.pk}/evaluate/"
+    resp = erin.post(url, {"period": "2026", "quality": "50", "delivery": "50", "price": "60", "service": "60"},
+                     format="json")
+    assert resp.status_code == 201 and resp.json()["decision"] == "remove" and resp.json()["score"] == "53.00"
+    assert erin.get(f"{S}{supplier.pk}/").json()["status"] == "removed"
+    assert_error(erin.post(url, {"period": "2026", "quality": "90", "delivery": "90", "price": "90",
+                                 "service": "90"}, format="json"), 400, "procurement.supplier_not_qualified")
+    other = f.qualified_supplier()
+    assert_error(erin.post(f"{S}{other.pk}/evaluate/", {"period": "2026", "quality": "90", "delivery": "90",
+                                                         "price": "90", "service": "90", "quality_weight": "10"},
+                           format="json"), 400, "procurement.evaluation_weights")

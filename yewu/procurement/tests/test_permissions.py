@@ -17,6 +17,7 @@ from yewu.procurement.models import (
     Requisition,
     RequisitionLine,
     Supplier,
+    SupplierEvaluation,
     SupplierIssue,
     SupplierQualification,
 )
@@ -179,4 +180,15 @@ class TestPaymentRequestPermissions(ScopedModelTests):
         change_action="approve",
         api_change_action="approve",
         ui_change_action_url="procurement:paymentrequest_approve",
+    ))
+
+
+class TestSupplierEvaluationPermissions(ScopedModelTests):
+    spec = register(ScopedModelSpec(
+        SupplierEvaluation,
+        make=lambda world, dept: SupplierEvaluation.objects.create(
+            supplier=f.qualified_supplier(), period="2026", quality=90, delivery=90, price=90, service=90,
+            quality_weight=40, delivery_weight=30, price_weight=20, service_weight=10, score=90, decision="keep",
+            evaluated_by=world.company.admin,
+        ),
     ))

@@ -589,3 +589,53 @@ def test_purchasers_are_warned_once_before_a_qualification_expires(proc):
                                       "expires_on": timezone.localdate() + datetime.timedelta(days=400)},
                                actor=proc.erin.user)
     assert services.warn_expiring_qualifications() == 0
+
+
+# --- supplier evaluation -------------------------------------------------------------------------
+
+SCORES = {"quality": "90", "delivery": "85", "price": "70", "service": "80"}
+
+
+def test_evaluation_weighs_the_criteria_and_keeps_a_good_supplier(proc):
+    s = f.qualified_supplier()
+    e = services.evaluate_supplier(s, {"period": "2026-Q4", **SCORES}, actor=proc.erin.user)
+    assert e.score == Decimal("83.50") and e.decision == "keep"  # 36 + 25.5 + 14 + 8
+    s.refresh_from_db()
+    assert s.status == SupplierStatus.QUALIFIED and activities(s)[-1] == "supplier.evaluated"
+
+
+@pytest.mark.parametrize("scores, decision, status", [
+    ({"quality": "70", "delivery": "60", "price": "60", "service": "60"}, "warn", SupplierStatus.WARNED),
+    ({"quality": "40", "delivery": "50", "price": "60", "service": "60"}, "remove", SupplierStatus.REMOVED),
+])
+def test_evaluation_warns_or_removes_by_score(proc, scores, decision, status):
+    s = f.qualified_supplier()
+    e = services.evaluate_supplier(s, {"period": "2026", **scores}, actor=proc.erin.user)
+    s.refresh_from_db()
+    assert (e.decision, s.status) == (decision, status)
+    assert activities(s)[-2:] == ["supplier.evaluated", "supplier.status_changed"]
+
+
+def test_keeping_a_warned_supplier_qualifies_it_again_and_the_evaluator_may_decide(proc):
+    s = f.qualified_supplier(status=SupplierStatus.WARNED)
+    services.evaluate_supplier(s, {"period": "2026", **SCORES}, actor=proc.erin.user)
+    s.refresh_from_db()
+    assert s.status == SupplierStatus.QUALIFIED
+    e = services.evaluate_supplier(s, {"period": "2027", **SCORES, "decision": "warn"}, actor=proc.erin.user)
+    s.refresh_from_db()
+    assert e.decision == "warn" and s.status == SupplierStatus.WARNED
+
+
+def test_evaluation_refusals(proc):
+    s = f.qualified_supplier()
+    refused("procurement.evaluation_weights", services.evaluate_supplier, s,
+            {"period": "2026", **SCORES, "quality_weight": "50"}, actor=proc.erin.user)
+    refused("procurement.evaluation_score", services.evaluate_supplier, s,
+            {"period": "2026", **SCORES, "price": "101"}, actor=proc.erin.user)
+    services.evaluate_supplier(s, {"period": "2026", **SCORES}, actor=proc.erin.user)
+    refused("procurement.evaluation_duplicate", services.evaluate_supplier, s, {"period": "2026", **SCORES},
+            actor=proc.erin.user)
+    refused("procurement.supplier_not_qualified", services.evaluate_supplier,
+            f.qualified_supplier(status=SupplierStatus.CANDIDATE), {"period": "2026", **SCORES}, actor=proc.erin.user)
+    refused("core.permission_denied", services.evaluate_supplier, s, {"period": "2027", **SCORES}, actor=proc.bob.user)
+    assert s.evaluations.count() == 1

@@ -142,3 +142,13 @@ def test_the_edit_page_of_an_approved_requisition_leads_back_to_it(proc):
     req = f.requisition(proc.bob.user, proc.sales, status=RequisitionStatus.APPROVED)
     resp = _client(proc.bob.user).get(reverse("procurement:requisition_edit", args=[req.pk]))
     assert resp.status_code == 302 and resp["Location"] == req.get_absolute_url()
+
+
+def test_a_supplier_is_evaluated_from_its_page(proc):
+    supplier = f.qualified_supplier()
+    erin = _client(proc.erin.user)
+    assert 'data-testid="evaluations"' in erin.get(supplier.get_absolute_url()).content.decode()
+    erin.post(reverse("procurement:supplier_evaluate", args=[supplier.pk]),
+              {"period": "2026", "quality": "70", "delivery": "60", "price": "60", "service": "60", "decision": ""})
+    supplier.refresh_from_db()
+    assert supplier.status == "warned" and supplier.evaluations.get().decision == "warn"
