@@ -217,7 +217,7 @@ def submit_requisition(requisition: Requisition, *, actor: Any) -> Requisition:
         form=form, record=req, department=req.department,
     )
     Requisition.objects.filter(pk=req.pk).update(approval=instance)
-    req.refresh_from_db()
+    req.refresh_from_db(fields=["status", "approval", "approved_at"])  # the approval may have ended at once
     return req
 
 
@@ -353,9 +353,9 @@ def check_orderable(supplier: Supplier, today: datetime.date | None = None) -> N
     if supplier.status not in ORDERABLE_SUPPLIER:
         raise DomainError(ProcurementError.SUPPLIER_NOT_QUALIFIED, name=supplier.name,
                           status=_label(SupplierStatus, supplier.status))
-    if not supplier.has_documents():
+    has_documents, until = supplier.qualification_state()
+    if not has_documents:
         raise DomainError(ProcurementError.NO_QUALIFICATION, name=supplier.name)
-    until = supplier.qualified_until()
     if until is not None and until < today:
         raise DomainError(ProcurementError.QUALIFICATION_EXPIRED, name=supplier.name, date=until.isoformat())
 
@@ -516,9 +516,12 @@ def _check_requisition_approved(req: Requisition) -> None:
                           status=_label(RequisitionStatus, req.status))
 
 
-def _write_order_lines(order: PurchaseOrder, lines: list[dict[str, Any]], instalments: list[dict[str, Any]]) -> None:
-    order.lines.all().delete()
-    order.instalments.all().delete()
+def _write_order_lines(
+    order: PurchaseOrder, lines: list[dict[str, Any]], instalments: list[dict[str, Any]], *, fresh: bool = False
+) -> None:
+    if not fresh:
+        order.lines.all().delete()
+        order.instalments.all().delete()
     valid_req_lines = set(order.requisition.lines.values_list("pk", flat=True))
     PurchaseOrderLine.objects.bulk_create([
         PurchaseOrderLine(
@@ -582,7 +585,7 @@ def save_purchase_order(
     obj.amount = amount
     obj.save()
     if creating or lines is not None or instalments is not None:
-        _write_order_lines(obj, cleaned_lines, cleaned_terms)
+        _write_order_lines(obj, cleaned_lines, cleaned_terms, fresh=creating)
     record_event(obj, "purchase_order.created" if creating else "purchase_order.changed", actor=actor,
                  department=obj.department, data=delta(before, _order_state(obj)))
     return obj
@@ -615,7 +618,7 @@ def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
         form=form, record=obj, department=obj.department,
     )
     PurchaseOrder.objects.filter(pk=obj.pk).update(approval=instance)
-    obj.refresh_from_db()
+    obj.refresh_from_db(fields=["status", "approval", "issued_at"])  # the review may have ended at once
     return obj
 
 

@@ -60,11 +60,20 @@ class Supplier(ScopedModel):
     def categories_text(self) -> str:
         return "、".join(str(c) for c in self.categories or [])
 
+    def qualification_state(self) -> tuple[bool, datetime.date | None]:
+        """(has documents, qualified until) in one query."""
+        docs = list(self.qualifications.values_list("kind", "expires_on"))
+        return bool(docs), self._until(docs)
+
     def qualified_until(self) -> datetime.date | None:
         """When its qualification lapses: for each kind of document the newest one counts, and the
         earliest of those expiry dates is the supplier's (None: nothing expires)."""
+        return self._until(self.qualifications.values_list("kind", "expires_on"))
+
+    @staticmethod
+    def _until(docs) -> datetime.date | None:
         latest: dict[str, datetime.date | None] = {}
-        for kind, expires in self.qualifications.values_list("kind", "expires_on"):
+        for kind, expires in docs:
             if kind in latest and (latest[kind] is None or (expires is not None and expires <= latest[kind])):
                 continue
             latest[kind] = expires

@@ -1,0 +1,205 @@
+"""Procurement cases end to end through Yewu's services vs the raw database ceiling, and the time
+to create a 3-line purchase order and approve it in one step.
+
+One case: requisition (2 lines) → submitted → department head and central department approve
+(the DMN decides no general manager is needed) → purchase order of 2 lines to a qualified
+supplier → submitted → central review approves → goods received and inspected → payment
+requested → checked by finance → paid. Every step is one service call in its own transaction,
+with its rules, row locks, audit events, approval engine steps and notifications.
+
+  - cases_per_s: cases per second through the services;
+  - db_ceiling_cases_per_s: one-row commits per second of the raw database (same run), divided
+    by the commits one case makes; yewu_vs_db_ceiling is the ratio of the two;
+  - po_create_approve_ms: median time to create a purchase order of 3 lines, submit it and
+    approve it in the central department's single review step (three transactions, durable
+    commits: PostgreSQL with synchronous_commit on, SQLite as configured).
+
+    python bench/procurement.py [--cases 10000] [--quick] [--postgres postgres://user:pw@host:port/db]
+Last line: {"bench": "procurement", "figures": {...}, "ratios": {...}}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def measure(cases: int) -> dict:
+    """Runs inside one process against the database named by the environment."""
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext, setup_databases
+
+    setup_databases(verbosity=0, interactive=False)  # a throwaway database (test_ prefix)
+
+    from yewu.core.roles import ensure_default_roles
+    from yewu.core.testing.factories import (
+        DepartmentFactory,
+        EmployeeFactory,
+        PositionFactory,
+        UserFactory,
+    )
+    from yewu.procurement import approvals, services
+    from yewu.procurement.tests.factories import qualified_supplier
+    from yewu.workflow import services as wf
+    from yewu.workflow.models import Task
+
+    roles = ensure_default_roles()
+    hq = DepartmentFactory(name="总部", code="hq")
+    sales = DepartmentFactory(name="销售部", code="sales", parent=hq)
+    central = DepartmentFactory(name="业务集中管理部", code="central", parent=hq)
+    finance = DepartmentFactory(name="财务部", code="finance", parent=hq)
+    manager = PositionFactory(code="manager", is_department_head=True, rank=80)
+    staff = PositionFactory(code="staff", rank=10)
+    gm = PositionFactory(code="gm", is_department_head=True, rank=100)
+    boss = EmployeeFactory(user=UserFactory(username="gm"), department=hq, position=gm)
+    head = EmployeeFactory(user=UserFactory(username="head"), department=sales, position=manager, supervisor=boss)
+    requester = EmployeeFactory(user=UserFactory(username="req"), department=sales, position=staff, supervisor=head)
+    chief = EmployeeFactory(user=UserFactory(username="chief"), department=central, position=manager, supervisor=boss)
+    buyer = EmployeeFactory(user=UserFactory(username="buyer"), department=central, position=staff, supervisor=chief)
+    cashier = EmployeeFactory(user=UserFactory(username="cashier"), department=finance, position=manager)
+    admin = UserFactory(username="admin", is_superuser=True)
+    requester.user.groups.add(roles["staff"])
+    head.user.groups.add(roles["staff"], roles["manager"])
+    chief.user.groups.add(roles["staff"], roles["purchaser"])
+    buyer.user.groups.add(roles["staff"], roles["purchaser"])
+    cashier.user.groups.add(roles["staff"], roles["finance_clerk"])
+    approvals.install(admin)
+    supplier = qualified_supplier(expires_in_days=3650)
+
+    req_lines = [{"name": "打印纸", "specification": "A4", "quantity": "10", "unit": "箱", "budget_price": "25"},
+                 {"name": "墨盒", "specification": "黑色", "quantity": "4", "unit": "个", "budget_price": "120"}]
+    po_lines = [{"name": "打印纸", "quantity": "10", "unit": "箱", "unit_price": "24"},
+                {"name": "墨盒", "quantity": "4", "unit": "个", "unit_price": "118"}]
+
+    def approve(instance, user) -> None:
+        task = Task.objects.get(instance=instance, assignee=user, status="open")
+        wf.approve_task(task, actor=user, comment="同意")
+
+    def one_case(i: int) -> None:
+        req = services.save_requisition(None, {"title": f"办公用品 {i}", "purpose": "日常办公"},
+                                        lines=req_lines, actor=requester.user)
+        req = services.submit_requisition(req, actor=requester.user)
+        approve(req.approval, head.user)
+        approve(req.approval, chief.user)
+        req.refresh_from_db()
+        po = services.save_purchase_order(None, {"requisition": req, "supplier": supplier, "delivery_place": "仓库"},
+                                          lines=po_lines, actor=buyer.user)
+        po = services.submit_purchase_order(po, actor=buyer.user)
+        approve(po.approval, chief.user)
+        po.refresh_from_db()
+        services.record_receipt(po, lines=[{"order_line": line.pk, "accepted": str(line.quantity)}
+                                           for line in po.lines.all()], actor=buyer.user)
+        pay = services.request_payment(po, instalment=po.instalments.get(), actor=buyer.user)
+        pay = services.approve_payment(pay, actor=cashier.user)
+        services.pay_payment(pay, actor=cashier.user, reference=f"B{i}")
+
+    one_case(-1)  # warm caches (parsed specs, content types, permissions)
+    with CaptureQueriesContext(connection) as ctx:
+        one_case(0)
+    statements = len(ctx.captured_queries)
+    commits_per_case = 11  # one transaction per service call and approval step in one_case
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    for i in range(1, cases + 1):
+        one_case(i)
+    t_cases, c_cases = time.perf_counter() - t0, time.process_time() - c0
+
+    # --- a purchase order of 3 lines, created and approved in one review step -------------------
+    three = po_lines + [{"name": "订书机", "quantity": "5", "unit": "个", "unit_price": "30"}]
+    big = [{"name": "订书机", "quantity": "100", "unit": "个", "budget_price": "100"}]
+    timings = []
+    for i in range(30 if cases < 1000 else 100):
+        req = services.save_requisition(None, {"title": f"po {i}", "purpose": "x"}, lines=big, actor=requester.user)
+        req = services.submit_requisition(req, actor=requester.user)
+        approve(req.approval, head.user)
+        approve(req.approval, chief.user)
+        req.refresh_from_db()
+        t = time.perf_counter()
+        po = services.save_purchase_order(None, {"requisition": req, "supplier": supplier}, lines=three,
+                                          actor=buyer.user)
+        po = services.submit_purchase_order(po, actor=buyer.user)
+        approve(po.approval, chief.user)
+        timings.append((time.perf_counter() - t) * 1000)
+    po.refresh_from_db()
+    assert po.status == "issued", po.status
+
+    # --- raw database ceiling: one-row commits -------------------------------------------------
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE bench_raw (id integer PRIMARY KEY, state text NOT NULL)")
+        cur.execute("INSERT INTO bench_raw (id, state) VALUES (1, %s)", ["x" * 200])
+    commits = min(cases * commits_per_case, 20000)
+    t0 = time.perf_counter()
+    for i in range(commits):
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("UPDATE bench_raw SET state = %s WHERE id = 1", ["x" * 199 + str(i % 10)])
+    t_raw = time.perf_counter() - t0
+    ceiling_commits = commits / t_raw
+    return {
+        "vendor": connection.vendor,
+        "cases": cases,
+        "cases_per_s": round(cases / t_cases, 2),
+        "cpu_ms_per_case": round(c_cases * 1000 / cases, 2),
+        "statements_per_case": statements,
+        "commits_per_case": commits_per_case,
+        "db_ceiling_commits_per_s": round(ceiling_commits, 1),
+        "db_ceiling_cases_per_s": round(ceiling_commits / commits_per_case, 1),
+        "po_create_approve_ms": round(statistics.median(timings), 2),
+        "po_create_approve_p95_ms": round(sorted(timings)[int(len(timings) * 0.95) - 1], 2),
+    }
+
+
+def run_child(cases: int, database_url: str | None) -> dict:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="yewu.settings")
+    tmp = tempfile.mkdtemp(prefix="yewu-bench-proc-")
+    env["YEWU_DATA_DIR"] = tmp
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    else:
+        env["YEWU_SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
+    cmd = [sys.executable, __file__, "--child", "--cases", str(cases)]
+    proc = subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE, text=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=10000)
+    parser.add_argument("--quick", action="store_true", help="200 cases")
+    parser.add_argument("--postgres", default=os.environ.get("YEWU_BENCH_POSTGRES", ""))
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    cases = 200 if args.quick else args.cases
+    if args.child:
+        print(json.dumps(measure(cases)))
+        return
+    results = {"sqlite": run_child(cases, None)}
+    if args.postgres:
+        results["postgresql"] = run_child(cases, args.postgres)
+    figures: dict = {}
+    ratios: dict = {}
+    for name, r in results.items():
+        for key, value in r.items():
+            figures[f"{name}_{key}"] = value
+        ratios[f"{name}_yewu_vs_db_ceiling"] = round(r["cases_per_s"] / r["db_ceiling_cases_per_s"], 3)
+    figures["cases_per_s"] = results["sqlite"]["cases_per_s"]
+    figures["po_create_approve_ms"] = results["sqlite"]["po_create_approve_ms"]
+    ratios["yewu_vs_db_ceiling"] = ratios["sqlite_yewu_vs_db_ceiling"]
+    print(json.dumps({"bench": "procurement", "figures": figures, "ratios": ratios}))
+
+
+if __name__ == "__main__":
+    main()
