@@ -22,6 +22,7 @@ class ProcurementConfig(AppConfig):
                     MenuItem(_("Receipts"), "procurement:receipt_list", "procurement.view_receipt"),
                     MenuItem(_("Payment requests"), "procurement:paymentrequest_list", "procurement.view_paymentrequest"),
                     MenuItem(_("Suppliers"), "procurement:supplier_list", "procurement.view_supplier"),
+                    MenuItem(_("Import suppliers"), "procurement:supplier_import", "procurement.add_supplier"),
                     MenuItem(_("Supplier issues"), "procurement:supplierissue_list", "procurement.view_supplierissue"),
                 ],
             )

@@ -88,3 +88,10 @@ class ProcurementError(ErrorCode):
         "The weights add up to %(total)s%%; they must add up to 100%%."
     )
     EVALUATION_SCORE = "procurement.evaluation_score", _("Scores and weights go from 0 to 100.")
+    IMPORT_UNREADABLE = "procurement.import_unreadable", _("The file cannot be read as an xlsx workbook.")
+    IMPORT_NO_NAME_COLUMN = "procurement.import_no_name_column", _(
+        "The first row of the sheet must name the columns, with a column for the supplier name."
+    )
+    IMPORT_TOO_MANY_ROWS = "procurement.import_too_many_rows", _(
+        "The sheet has more than %(limit)s rows; split it into smaller files."
+    )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("requisitions/<int:pk>/cancel/", views.RequisitionCancelView.as_view(), name="requisition_cancel"),
     path("suppliers/", views.SupplierListView.as_view(), name="supplier_list"),
     path("suppliers/add/", views.SupplierEditView.as_view(), name="supplier_add"),
+    path("suppliers/import/", views.SupplierImportView.as_view(), name="supplier_import"),
     path("suppliers/<int:pk>/", views.SupplierDetailView.as_view(), name="supplier_detail"),
     path("suppliers/<int:pk>/edit/", views.SupplierEditView.as_view(), name="supplier_edit"),
     path("suppliers/<int:pk>/status/<str:status>/", views.SupplierStatusView.as_view(), name="supplier_status"),

@@ -194,3 +194,19 @@ class PaymentRequestSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "order", "instalment", "instalment_seq", "amount", "note", "status",
                   "requested_at", "checked_at", "paid_on", "reference"]
         read_only_fields = fields
+
+
+class ImportInput(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ImportRowError(serializers.Serializer):
+    row = serializers.IntegerField()
+    reasons = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    errors = ImportRowError(many=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from yewu.core.api.base import ScopedViewSet
 from yewu.procurement import services
 from yewu.procurement.api import serializers as s
 from yewu.procurement.choices import SupplierStatus
+from yewu.procurement.importing import import_suppliers
 from yewu.procurement.models import (
     PaymentRequest,
     PurchaseOrder,
@@ -84,7 +86,7 @@ class SupplierViewSet(_ActionScopes, *_READ, ScopedViewSet):
     ordering_fields = ["name", "created_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
     action_scopes = {"qualify": "qualify", "warn": "qualify", "suspend": "qualify", "remove": "qualify",
-                     "documents": "change", "evaluate": "qualify"}
+                     "documents": "change", "evaluate": "qualify", "import_xlsx": "add"}
 
     def create(self, request, *args, **kwargs):
         ser = self.get_serializer(data=request.data)
@@ -135,6 +137,17 @@ class SupplierViewSet(_ActionScopes, *_READ, ScopedViewSet):
         ser.is_valid(raise_exception=True)
         evaluation = services.evaluate_supplier(self.get_object(), dict(ser.validated_data), actor=request.user)
         return Response(s.EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": s.ImportInput}, responses=s.ImportReportSerializer)
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
+    def import_xlsx(self, request):
+        """Import suppliers from an xlsx file: good rows are saved (a re-import updates, never
+        duplicates), each bad row is reported with its reasons."""
+        ser = s.ImportInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        report = import_suppliers(ser.validated_data["file"], actor=request.user)
+        return Response({"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+                         "errors": [{"row": row, "reasons": reasons} for row, reasons in report.errors]})
 
     @extend_schema(request=s.QualificationSerializer, responses=s.QualificationSerializer)
     @action(detail=True, methods=["post"])
