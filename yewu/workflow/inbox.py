@@ -48,13 +48,23 @@ def visible_tasks(user: Any) -> QuerySet[Task]:
 # --- the tabs ------------------------------------------------------------------------------------
 
 
+#: Large text columns no list shows (engine state, form data, diagrams): left out of list rows so
+#: that a page of 50 does not drag 50 diagrams and workflow states along.
+_HEAVY = ("state", "form_json", "version__bpmn_xml", "version__dmn_xml", "version__steps_json",
+          "version__form_json", "version__notes")
+
+
+def _heavy(prefix: str = "") -> list[str]:
+    return [f"{prefix}{name}" for name in _HEAVY]
+
+
 def _task_rows(qs: QuerySet[Task]) -> QuerySet[Task]:
     return qs.select_related(
         "instance__version__definition",
         "instance__requester__employee",
         "instance__department",
         "principal__employee",
-    )
+    ).defer(*_heavy("instance__"))
 
 
 def _open_tasks_prefetch() -> Prefetch:
@@ -91,6 +101,7 @@ def done(user: Any) -> QuerySet[Task]:
 def _instance_rows(qs: QuerySet[ProcessInstance], now: datetime.datetime) -> QuerySet[ProcessInstance]:
     return (
         qs.select_related("version__definition", "requester__employee", "department")
+        .defer(*_heavy())
         .annotate(overdue=_overdue_exists(now))
         .prefetch_related(_open_tasks_prefetch())
     )
@@ -110,6 +121,7 @@ def copied(user: Any, now: datetime.datetime | None = None) -> QuerySet[CarbonCo
             "instance__version__definition", "instance__requester__employee",
             "instance__department", "created_by__employee",
         )
+        .defer(*_heavy("instance__"))
         .annotate(overdue=Exists(Task.objects.filter(
             instance=OuterRef("instance_id"), status=TaskStatus.OPEN, due_at__lt=now
         )))
