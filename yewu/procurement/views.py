@@ -141,6 +141,10 @@ class RequisitionEditView(_RowsEditView):
     model = Requisition
     form_class = forms.RequisitionForm
 
+    def get_initial(self):
+        employee = getattr(self.request.user, "employee", None) if hasattr(self.request.user, "employee") else None
+        return {"department": employee.department_id} if self.object is None and employee is not None else {}
+
     def save(self, form):
         return services.save_requisition(self.object, form.cleaned_data, lines=form.rows("lines"),
                                          actor=self.request.user)
