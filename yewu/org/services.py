@@ -15,6 +15,7 @@ from yewu.core.errors import DomainError
 from yewu.org.errors import OrgError
 from yewu.org.models import Delegation, Department, Employee, PartTimePosition, Position, Team
 from yewu.org.models.employees import EmployeeStatus
+from yewu.org.signals import employee_resigned
 
 DEPARTMENT_FIELDS = ("name", "code", "parent", "description", "sort_order")
 POSITION_FIELDS = ("name", "code", "responsibilities", "is_department_head", "rank")
@@ -247,6 +248,7 @@ def resign_employee(employee: Employee, *, actor: Any, left_on=None) -> Employee
         employee, "employee.resigned", actor=actor,
         data={"status": [EmployeeStatus.ACTIVE, EmployeeStatus.RESIGNED], "left_on": [None, employee.left_on]},
     )
+    employee_resigned.send(sender=Employee, employee=employee, actor=actor)  # e.g. open tasks are handed over
     return employee
 
 

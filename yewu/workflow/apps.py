@@ -20,7 +20,18 @@ class WorkflowConfig(AppConfig):
         __import__("yewu.workflow.demo")  # registers the demo approvals loader with yewu.core.demo
         __import__("yewu.workflow.publishing")  # P21 moves the versions it publishes (workflow hooks)
         register_approval_centre()
+        from yewu.org.signals import employee_resigned
+
+        employee_resigned.connect(_hand_over_on_resignation, dispatch_uid="workflow.hand_over")
         __import__("yewu.workflow.views_definitions", fromlist=["_"]).register_definition_menu()
+
+
+def _hand_over_on_resignation(sender, *, employee, actor, **kwargs) -> None:
+    """Someone who left keeps no open task: their supervisor (else the administrator) gets them."""
+    if employee.user_id:
+        from yewu.workflow.services import hand_over_tasks
+
+        hand_over_tasks(employee.user, actor=actor)
 
 
 def register_approval_centre() -> None:

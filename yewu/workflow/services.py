@@ -37,6 +37,7 @@ from yewu.core.errors import DomainError
 from yewu.core.models import Event
 from yewu.core.services import next_number, notify
 from yewu.org.models import Department, Employee
+from yewu.org.models.employees import EmployeeStatus
 from yewu.workflow import assignment, engine, forms_schema, hooks
 from yewu.workflow.choices import ApprovalMode, Decision, InstanceStatus, TaskStatus, VersionStatus
 from yewu.workflow.errors import WorkflowError
@@ -630,6 +631,42 @@ def _new_row(instance: ProcessInstance, like: Task, user: Any, **fields: Any) ->
         "created_at": timezone.now(), **fields,
     }
     return Task.objects.create(**values)
+
+
+def hand_over_tasks(user: Any, *, actor: Any, to_user: Any = None) -> int:
+    """The open and waiting tasks of someone who can no longer act (they left the company) go to
+    `to_user`, by default their supervisor, else the administrator; each hand-over is a transfer
+    in the trail ("{step}.transferred", reason "left"). Returns the number of tasks moved."""
+    employee = Employee.objects.filter(user=user).select_related("supervisor__user").first()
+    if to_user is None:
+        boss = employee.supervisor if employee is not None else None
+        if boss is not None and boss.status == EmployeeStatus.ACTIVE and boss.user_id and boss.user.is_active:
+            to_user = boss.user
+        else:
+            to_user = next(iter(_admins()), None)
+    if to_user is None or to_user.pk == user.pk:
+        return 0
+    reason = _("%(name)s has left the company") % {"name": employee.name if employee else user.get_username()}
+    moved = 0
+    instance_ids = (
+        Task.objects.filter(assignee=user, status__in=LIVE, instance__status=InstanceStatus.RUNNING)
+        .values_list("instance_id", flat=True).distinct()
+    )
+    for instance_id in list(instance_ids):
+        with atomic():
+            instance = _lock(instance_id)
+            new_rows = []
+            for task in instance.tasks.filter(assignee=user, status__in=LIVE).order_by("order", "pk"):
+                waiting = task.status
+                _close(task, Decision.TRANSFERRED, reason)
+                new = _new_row(instance, task, to_user, order=task.order, status=waiting, due_at=task.due_at)
+                _event(instance, f"{task.step_id}.transferred", actor=actor, on_behalf_of=task.principal,
+                       data={"task": task.pk, "from": user.pk, "to": new.assignee_id, "reason": "left"})
+                new_rows.append(new)
+                moved += 1
+            _touch(instance, next_timer_due=_next_due(instance))
+            _notify_tasks(new_rows)
+    return moved
 
 
 def _check_person(user: Any, actor: Any) -> None:

@@ -416,6 +416,33 @@ def test_a_resigned_approver_is_not_assigned(company):
     assert Task.objects.filter(instance=inst, step_id="sign").count() == 1
 
 
+def test_someone_who_resigns_hands_open_and_waiting_tasks_to_their_supervisor(company):
+    publish("leave-one", chain("leave-one", ["check"]), {"check": {"assignee": users("carol")}}, actor=company.admin)
+    publish("leave-seq", chain("leave-seq", ["sign"]), {
+        "sign": {"assignee": users("dave", "carol"), "mode": "sequential"},
+    }, actor=company.admin)
+    single, line = start(company, "leave-one"), start(company, "leave-seq")
+    assert rows(line) == [("sign", "dave", OPEN, ""), ("sign", "carol", PENDING, "")]
+
+    resign_employee(company.carol, actor=company.admin)
+
+    assert rows(single) == [("check", "carol", DONE, Decision.TRANSFERRED), ("check", "alice", OPEN, "")]
+    assert rows(line)[1:] == [("sign", "carol", DONE, Decision.TRANSFERRED), ("sign", "alice", PENDING, "")]
+    assert activities(single)[-1] == "check.transferred"
+    services.approve_task(open_task(line, "dave"), actor=company.dave.user)
+    services.approve_task(open_task(line, "alice"), actor=company.alice.user)  # her turn came
+    assert reload(line).status == InstanceStatus.APPROVED
+
+
+def test_someone_without_a_supervisor_who_resigns_hands_tasks_to_the_administrator(company):
+    publish("leave-top", chain("leave-top", ["check"]), {"check": {"assignee": users("dave")}}, actor=company.admin)
+    inst = start(company, "leave-top")
+    resign_employee(company.dave, actor=company.admin)
+    assert rows(inst)[-1] == ("check", "root", OPEN, "")
+    services.approve_task(open_task(inst, "root"), actor=company.admin)
+    assert reload(inst).status == InstanceStatus.APPROVED
+
+
 # --- rejections a gateway routes -----------------------------------------------------------------
 
 
