@@ -139,6 +139,7 @@ LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("zh-hant", _("Traditional Ch
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("YEWU_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
+FORMAT_MODULE_PATH = ["yewu.formats"]  # thousands grouped by a comma in Chinese too
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -251,3 +251,14 @@ def test_templates_name_no_external_scripts_or_styles():
             if _EXTERNAL.match(url):
                 offenders.append(f"{template.relative_to(root)}: {url}")
     assert not offenders, offenders
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "zh-hant", "en"])
+def test_amounts_group_thousands_with_a_comma_in_every_language(language):
+    from decimal import Decimal
+
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+
+    with translation.override(language):
+        assert floatformat(Decimal("1234567.5"), "2g") == "1,234,567.50"

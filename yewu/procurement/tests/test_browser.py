@@ -97,7 +97,7 @@ def test_from_requisition_to_payment_in_chinese(browser):
 
     finance = people["finance"]
     finance.goto(pay.get_absolute_url())
-    expect(finance.get_by_test_id("three-way-match")).to_contain_text("8600.00")  # zh-hans shows no digit grouping (see the report)
+    expect(finance.get_by_test_id("three-way-match")).to_contain_text("8,600.00")  # thousands grouped (yewu/formats)
     with finance.expect_navigation():
         finance.get_by_test_id("approve-payment").click()
     expect(status_of(finance)).to_have_text(t("Approved by finance"))

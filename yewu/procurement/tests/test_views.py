@@ -134,8 +134,8 @@ def test_the_remaining_budget_shows_only_when_a_budget_module_provides_it(proc, 
     monkeypatch.setattr(budget, "_provider", lambda department, on: Decimal("12345.60"))
     content = ui.get(req.get_absolute_url()).content.decode()
     assert 'data-testid="remaining-budget"' in content
-    # (zh-hans formats have no digit grouping in Django: the project-wide money filter shows 12345.60)
-    assert "12345.60" in content.split('data-testid="remaining-budget"')[1][:300].replace(",", "")
+    # (amounts are grouped by thousands: ¥12,345.60, see yewu/formats)
+    assert "12,345.60" in content.split('data-testid="remaining-budget"')[1][:300]
 
 
 def test_the_edit_page_of_an_approved_requisition_leads_back_to_it(proc):
