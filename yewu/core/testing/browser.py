@@ -69,7 +69,13 @@ class Browser:
                 self.problems.append(f"{response.status} {response.url}")
 
         page.on("response", on_response)
-        page.on("requestfailed", lambda req: self.problems.append(f"failed {req.url}: {req.failure}"))
+        def on_failed(request) -> None:
+            # net::ERR_ABORTED: the page navigated away while the request was in flight (a favicon,
+            # an htmx poll); the asset itself is fine. Anything else is a broken request.
+            if "ERR_ABORTED" not in (request.failure or ""):
+                self.problems.append(f"failed {request.url}: {request.failure}")
+
+        page.on("requestfailed", on_failed)
         return page
 
 
