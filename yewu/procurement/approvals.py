@@ -142,16 +142,12 @@ def install(actor: Any) -> list[ProcessDefinition]:
 # --- the approvals move their records ------------------------------------------------------------
 
 
-def _outcome(instance: ProcessInstance) -> str:
-    return str(instance.status)
-
-
 @hooks.on_finish(REQUISITION_KEY)
 def requisition_decided(instance: ProcessInstance, *, actor: Any) -> None:
     """The requisition approval ended: the bound requisition becomes approved, rejected or a draft."""
     from yewu.procurement import services
 
-    services.follow_requisition_approval(instance, outcome=_outcome(instance), actor=actor)
+    services.follow_requisition_approval(instance, actor=actor)
 
 
 @hooks.on_finish(ORDER_KEY)
@@ -159,6 +155,6 @@ def order_decided(instance: ProcessInstance, *, actor: Any) -> None:
     """The order review ended: the bound order is issued, rejected or a draft again."""
     from yewu.procurement import services
 
-    services.follow_order_review(instance, outcome=_outcome(instance), actor=actor)
+    services.follow_order_review(instance, actor=actor)
 
 

@@ -51,6 +51,7 @@ from yewu.procurement.models import (
     SupplierIssue,
     SupplierQualification,
 )
+from yewu.workflow import hooks
 
 CENT = Decimal("0.01")
 REQUISITION_FIELDS = ("title", "department", "purpose", "needed_by")
@@ -221,29 +222,14 @@ def submit_requisition(requisition: Requisition, *, actor: Any) -> Requisition:
     return req
 
 
-def follow_requisition_approval(instance: Any, *, outcome: str, actor: Any) -> Requisition | None:
-    """The requisition's approval ended (called by the workflow hook inside the approval's step)."""
-    req = Requisition.objects.select_for_update().filter(pk=_bound_pk(instance)).first()
-    if req is None or req.status != RequisitionStatus.IN_APPROVAL:
-        return None
-    target, activity = {
-        "approved": (RequisitionStatus.APPROVED, "requisition.approved"),
-        "rejected": (RequisitionStatus.REJECTED, "requisition.rejected"),
-    }.get(outcome, (RequisitionStatus.DRAFT, "requisition.withdrawn"))
-    old = req.status
-    req.status = target
-    req.approval_id = instance.pk
-    if target == RequisitionStatus.APPROVED:
-        req.approved_at = timezone.now()
-    req.save(update_fields=["status", "approval", "approved_at"])
-    record_event(req, activity, actor=actor, department=req.department,
-                 data={"status": [old, target], "approval": instance.number})
-    return req
-
-
-def _bound_pk(instance: Any) -> int | None:
-    object_id = str(getattr(instance, "object_id", "") or "")
-    return int(object_id) if object_id.isdigit() else None
+def follow_requisition_approval(instance: Any, *, actor: Any) -> Requisition | None:
+    """The requisition's approval ended (workflow hook): approved, rejected, or withdrawn → draft."""
+    return hooks.follow_outcome(
+        Requisition, instance, actor=actor, waiting=RequisitionStatus.IN_APPROVAL,
+        approved=hooks.Outcome(RequisitionStatus.APPROVED, "requisition.approved", stamp="approved_at"),
+        rejected=hooks.Outcome(RequisitionStatus.REJECTED, "requisition.rejected"),
+        withdrawn=hooks.Outcome(RequisitionStatus.DRAFT, "requisition.withdrawn"),
+    )
 
 
 @transaction.atomic
@@ -622,24 +608,14 @@ def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     return obj
 
 
-def follow_order_review(instance: Any, *, outcome: str, actor: Any) -> PurchaseOrder | None:
+def follow_order_review(instance: Any, *, actor: Any) -> PurchaseOrder | None:
     """The order's review ended (workflow hook): approved → issued, rejected, or withdrawn → draft."""
-    obj = PurchaseOrder.objects.select_for_update().filter(pk=_bound_pk(instance)).first()
-    if obj is None or obj.status != OrderStatus.IN_REVIEW:
-        return None
-    target, activity = {
-        "approved": (OrderStatus.ISSUED, "purchase_order.issued"),
-        "rejected": (OrderStatus.REJECTED, "purchase_order.rejected"),
-    }.get(outcome, (OrderStatus.DRAFT, "purchase_order.withdrawn"))
-    old = obj.status
-    obj.status = target
-    obj.approval_id = instance.pk
-    if target == OrderStatus.ISSUED:
-        obj.issued_at = timezone.now()
-    obj.save(update_fields=["status", "approval", "issued_at"])
-    record_event(obj, activity, actor=actor, department=obj.department,
-                 data={"status": [old, target], "approval": instance.number})
-    return obj
+    return hooks.follow_outcome(
+        PurchaseOrder, instance, actor=actor, waiting=OrderStatus.IN_REVIEW,
+        approved=hooks.Outcome(OrderStatus.ISSUED, "purchase_order.issued", stamp="issued_at"),
+        rejected=hooks.Outcome(OrderStatus.REJECTED, "purchase_order.rejected"),
+        withdrawn=hooks.Outcome(OrderStatus.DRAFT, "purchase_order.withdrawn"),
+    )
 
 
 @transaction.atomic

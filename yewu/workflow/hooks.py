@@ -11,6 +11,10 @@ requisitions) registers handlers here, keyed by the process key or by the bound 
     def moved(instance, *, steps, actor): ...    # after an engine step; `steps` are the ids of the
                                                  # steps now waiting for people
 
+For the common case, a record whose `status` follows the approval's outcome, an on_finish handler
+calls `follow_outcome(Model, instance, actor=…, waiting=…, approved=Outcome(…), rejected=…,
+withdrawn=…)` (see yewu/procurement/services.py).
+
 Handlers run inside the transaction of the step that triggered them, after the instance's new
 status is known (`instance.status`) and before it is written: an exception in a handler rolls the
 whole step back, so a record never disagrees with its approval. They must not start or act on the
@@ -21,9 +25,12 @@ AppConfig.ready() (or at import of the module that WorkflowConfig.ready() import
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
 from SpiffWorkflow.util.task import TaskState
 
 FinishHandler = Callable[..., None]
@@ -89,3 +96,49 @@ def progressed(instance: Any, workflow: Any, *, actor: Any) -> None:
     steps = {t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     for handler in handlers:
         handler(instance, steps=steps, actor=actor)
+
+
+# --- the common case: the record's status follows the approval's outcome -------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a bound record goes when its approval ends this way: its new status, the audit
+    activity, and optionally a datetime field stamped with the moment (e.g. approved_at)."""
+
+    status: str
+    activity: str
+    stamp: str = ""
+
+
+def bound_pk(instance: Any) -> int | None:
+    """The primary key of the record an approval is bound to (None when it is bound to nothing)."""
+    object_id = str(getattr(instance, "object_id", "") or "")
+    return int(object_id) if object_id.isdigit() else None
+
+
+def follow_outcome(
+    model: type[models.Model], instance: Any, *, actor: Any, waiting: str,
+    approved: Outcome, rejected: Outcome, withdrawn: Outcome,
+) -> Any:
+    """Move the record bound to `instance` from `waiting` to the status of the approval's outcome
+    (`instance.status`: approved / rejected / anything else = withdrawn), remember the approval,
+    and record one audit event. Call it from an on_finish handler (inside the step's transaction).
+    Returns the record, or None when it is gone or no longer waits for this approval."""
+    from yewu.core.audit import record_event
+
+    obj = model.objects.select_for_update().filter(pk=bound_pk(instance)).first()
+    if obj is None or obj.status != waiting:
+        return None
+    outcome = {"approved": approved, "rejected": rejected}.get(str(instance.status), withdrawn)
+    old = obj.status
+    obj.status = outcome.status
+    obj.approval_id = instance.pk
+    fields = ["status", "approval"]
+    if outcome.stamp:
+        setattr(obj, outcome.stamp, timezone.now())
+        fields.append(outcome.stamp)
+    obj.save(update_fields=fields)
+    record_event(obj, outcome.activity, actor=actor, department=getattr(obj, "department", None),
+                 data={"status": [old, outcome.status], "approval": instance.number})
+    return obj
