@@ -46,6 +46,16 @@ DATA = "data.jsonl"
 MEDIA_PREFIX = "media/"
 
 # Rebuilt by `migrate`/`flush` (content types, permissions) or not worth keeping (sessions).
+class _SortedM2MSerializer(serializers.get_serializer("jsonl")):
+    """JSON Lines with many-to-many values in a fixed order: databases return them in different
+    orders (PostgreSQL vs SQLite), and a backup must read the same wherever it was made."""
+
+    def handle_m2m_field(self, obj, field):
+        super().handle_m2m_field(obj, field)
+        if field.name in self._current:
+            self._current[field.name] = sorted(self._current[field.name], key=json.dumps)
+
+
 # References to content types and permissions are written as natural keys, so they survive.
 EXCLUDED_MODELS = frozenset({"contenttypes.contenttype", "auth.permission", "sessions.session"})
 
@@ -184,7 +194,7 @@ def create_backup(
                 info.compress_type = zipfile.ZIP_DEFLATED
                 with zf.open(info, "w", force_zip64=True) as raw:
                     stream = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
-                    serializer = serializers.get_serializer("jsonl")()
+                    serializer = _SortedM2MSerializer()
                     for model in dumped_models(using):
                         qs = model._base_manager.using(using).order_by(model._meta.pk.attname)
                         counter = _Counter()

@@ -288,3 +288,22 @@ def test_serve_runs_gunicorn_and_stops_on_sigterm(tmp_path):
     assert proc.returncode == 0, output
     assert f"Yewu is running at http://127.0.0.1:{port}/" in output
     assert "gthread" in output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_writes_many_to_many_values_in_a_fixed_order(company, media, tmp_path):
+    """PostgreSQL and SQLite return a user's groups in different orders; the backup sorts them, so
+    that backups of the same data are identical wherever they were made (CI compares them)."""
+    import json
+    import zipfile
+
+    from django.contrib.auth.models import Group
+
+    user = company.bob.user
+    for name in ("丙", "乙", "甲", "b-role", "a-role"):
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    backup.create_backup(tmp_path / "b.zip")
+    rows = zipfile.ZipFile(tmp_path / "b.zip").read("data.jsonl").decode().splitlines()
+    bob = next(json.loads(r) for r in rows if '"model": "auth.user"' in r and '"username": "bob"' in r)
+    groups = bob["fields"]["groups"]
+    assert groups == sorted(groups, key=json.dumps) and len(groups) == 5
