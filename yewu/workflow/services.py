@@ -655,17 +655,9 @@ def hand_over_tasks(user: Any, *, actor: Any, to_user: Any = None) -> int:
     for instance_id in list(instance_ids):
         with atomic():
             instance = _lock(instance_id)
-            new_rows = []
             for task in instance.tasks.filter(assignee=user, status__in=LIVE).order_by("order", "pk"):
-                waiting = task.status
-                _close(task, Decision.TRANSFERRED, reason)
-                new = _new_row(instance, task, to_user, order=task.order, status=waiting, due_at=task.due_at)
-                _event(instance, f"{task.step_id}.transferred", actor=actor, on_behalf_of=task.principal,
-                       data={"task": task.pk, "from": user.pk, "to": new.assignee_id, "reason": "left"})
-                new_rows.append(new)
+                _transfer_locked(instance, task, actor=actor, to_user=to_user, comment=reason, data={"reason": "left"})
                 moved += 1
-            _touch(instance, next_timer_due=_next_due(instance))
-            _notify_tasks(new_rows)
     return moved
 
 
@@ -687,10 +679,11 @@ def transfer_task(task: Task, *, actor: Any, to_user: Any, comment: str = "") ->
 def _transfer_locked(instance: ProcessInstance, task: Task, *, actor: Any, to_user: Any, comment: str,
                      data: dict | None = None) -> Task:
     comment = (comment or "").strip()
+    waiting = task.status  # open, or pending when the task is handed over before its turn
     _close(task, Decision.TRANSFERRED, comment)
     new = _new_row(
-        instance, task, to_user, order=task.order, due_at=task.due_at, reminded_at=task.reminded_at,
-        escalated_at=task.escalated_at,
+        instance, task, to_user, order=task.order, status=waiting, due_at=task.due_at,
+        reminded_at=task.reminded_at, escalated_at=task.escalated_at,
     )
     _event(instance, f"{task.step_id}.transferred", actor=actor, on_behalf_of=task.principal,
            data={"task": task.pk, "from": task.assignee_id, "to": new.assignee_id, "comment": comment[:500],
