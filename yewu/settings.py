@@ -100,8 +100,9 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_path("YEWU_SQLITE_PATH", DATA_DIR / "yewu.sqlite3"),
             "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                " PRAGMA busy_timeout=10000;",
+                # busy_timeout first: switching to WAL waits for other connections too
+                "init_command": "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL;"
+                " PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",
             },
         }

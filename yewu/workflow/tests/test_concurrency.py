@@ -170,6 +170,7 @@ def _thread_database(tmp_path: Path) -> Callable[[], None]:
     connection.ensure_connection()
     target = sqlite3.connect(path)
     connection.connection.backup(target)
+    target.execute("PRAGMA journal_mode=WAL")  # already WAL: the racing threads need not switch it
     target.close()
     file_settings = {**connection.settings_dict, "NAME": str(path)}
     wrapper_class = type(connections["default"])
