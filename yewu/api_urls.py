@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from yewu.core.api.errors import json_404
 from yewu.core.api.views import EventViewSet, MeView, NotificationViewSet
+from yewu.crm.api import views as crm
 from yewu.org.api.views import (
     DelegationViewSet,
     DepartmentViewSet,
@@ -43,6 +44,17 @@ router.register("procurement/purchase-orders", PurchaseOrderViewSet, basename="p
 router.register("procurement/receipts", ReceiptViewSet, basename="receipt")
 router.register("procurement/supplier-issues", SupplierIssueViewSet, basename="supplierissue")
 router.register("procurement/payment-requests", PaymentRequestViewSet, basename="paymentrequest")
+router.register("crm/leads", crm.LeadViewSet, basename="lead")
+router.register("crm/customers", crm.CustomerViewSet, basename="customer")
+router.register("crm/contacts", crm.ContactViewSet, basename="contact")
+router.register("crm/visits", crm.VisitViewSet, basename="visit")
+router.register("crm/communications", crm.CommunicationViewSet, basename="communication")
+router.register("crm/follow-ups", crm.FollowUpViewSet, basename="followup")
+router.register("crm/greetings", crm.CareTaskViewSet, basename="caretask")
+router.register("crm/lead-sources", crm.LeadSourceViewSet, basename="leadsource")
+router.register("crm/customer-classes", crm.CustomerClassViewSet, basename="customerclass")
+router.register("crm/holidays", crm.HolidayViewSet, basename="holiday")
+router.register("crm/greeting-templates", crm.CareTemplateViewSet, basename="caretemplate")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

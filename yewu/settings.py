@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "yewu.org",
     "yewu.workflow",
     "yewu.procurement",
+    "yewu.crm",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # before a supplier's qualification expires the warning shows.
 YEWU_PROCUREMENT_ORDER_TOLERANCE_PERCENT = env_int("YEWU_PROCUREMENT_ORDER_TOLERANCE_PERCENT", 5)
 YEWU_PROCUREMENT_EXPIRY_WARNING_DAYS = env_int("YEWU_PROCUREMENT_EXPIRY_WARNING_DAYS", 30)
+
+# CRM: how many days before a follow-up is due it is created and its owner reminded, and how many
+# days ahead birthday and holiday greetings are prepared.
+YEWU_CRM_REMIND_DAYS = env_int("YEWU_CRM_REMIND_DAYS", 3)
+YEWU_CRM_CARE_DAYS = env_int("YEWU_CRM_CARE_DAYS", 3)
 
 # Background work: Django's tasks API with a database-backed queue and the `yewu worker` command.
 TASKS = {

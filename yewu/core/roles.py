@@ -14,6 +14,10 @@ PROCUREMENT_MODELS = (
     "requisition", "supplier", "supplierqualification", "purchaseorder", "receipt", "supplierissue",
     "paymentrequest", "supplierevaluation",
 )
+#: CRM records people work on (owner + department); the settings below are company-wide reference data.
+CRM_WORK_MODELS = ("lead", "customer", "contact", "visit", "communication", "followup", "caretask")
+CRM_SETTINGS_MODELS = ("leadsource", "customerclass", "caretemplate", "holiday")
+CRM_MODELS = CRM_WORK_MODELS + CRM_SETTINGS_MODELS
 
 # role key -> (name, {"app.codename": scope})
 DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
@@ -38,6 +42,9 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "procurement.view_requisition": S, "procurement.add_requisition": S,
             "procurement.view_purchaseorder": S, "procurement.view_receipt": S, "procurement.add_receipt": S,
             "procurement.view_paymentrequest": S, "procurement.view_supplier": A,
+            **{f"crm.{action}_{model}": S for model in CRM_WORK_MODELS for action in ("view", "add", "change")},
+            "crm.evaluate_lead": S,
+            **{f"crm.view_{model}": A for model in CRM_SETTINGS_MODELS},
         },
     ),
     "hr": (
@@ -56,6 +63,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "workflow.view_processinstance": A,
             "workflow.view_processdefinition": A, "workflow.view_processversion": A,
             **{f"procurement.view_{model}": A for model in PROCUREMENT_MODELS},
+            **{f"crm.view_{model}": A for model in CRM_MODELS},
         },
     ),
     "auditor": (
@@ -66,6 +74,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "workflow.view_processinstance": A,
             "workflow.view_processdefinition": A, "workflow.view_processversion": A,
             **{f"procurement.view_{model}": A for model in PROCUREMENT_MODELS},
+            **{f"crm.view_{model}": A for model in CRM_MODELS},
         },
     ),
     "process_admin": (
@@ -102,11 +111,28 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "procurement.approve_paymentrequest": A, "procurement.pay_paymentrequest": A,
         },
     ),
+    "sales": (
+        _("Sales"),
+        {
+            "org.view_department": A, "org.view_employee": D,
+            **{f"crm.{action}_{model}": OWN for model in CRM_WORK_MODELS for action in ("view", "add", "change")},
+            **{f"crm.view_{model}": A for model in CRM_SETTINGS_MODELS},
+        },
+    ),
+    "crm_admin": (
+        _("CRM administrator"),
+        {
+            "org.view_department": A, "org.view_employee": A,
+            **{f"crm.{action}_{model}": A for model in CRM_MODELS for action in ("view", "add", "change")},
+            "crm.evaluate_lead": A,
+        },
+    ),
 }
 
 ROLE_NAMES = {
     "staff": "员工", "manager": "部门经理", "hr": "人事管理员", "executive": "公司领导", "auditor": "审计员",
     "process_admin": "流程管理员", "purchaser": "采购专员", "finance_clerk": "财务付款审核",
+    "sales": "销售", "crm_admin": "客户管理员",
 }
 
 
