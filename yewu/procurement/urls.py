@@ -1,10 +1,12 @@
 from django.urls import path
 
-from yewu.procurement import views
+from yewu.procurement import views, views_reports
 
 app_name = "procurement"
 
 urlpatterns = [
+    path("dashboard/", views_reports.ProcurementDashboardView.as_view(), name="dashboard"),
+    path("orders/<int:pk>/pdf/", views_reports.PurchaseOrderPdfView.as_view(), name="purchaseorder_pdf"),
     path("requisitions/", views.RequisitionListView.as_view(), name="requisition_list"),
     path("requisitions/add/", views.RequisitionEditView.as_view(), name="requisition_add"),
     path("requisitions/<int:pk>/", views.RequisitionDetailView.as_view(), name="requisition_detail"),

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from yewu.core.api.base import ScopedViewSet
 from yewu.procurement import services
 from yewu.procurement.api import serializers as s
+from yewu.procurement.api.documents import PurchaseOrderPdfMixin
 from yewu.procurement.choices import SupplierStatus
 from yewu.procurement.importing import import_suppliers
 from yewu.procurement.models import (
@@ -159,7 +160,7 @@ class SupplierViewSet(_ActionScopes, *_READ, ScopedViewSet):
         return Response(s.QualificationSerializer(doc).data, status=status.HTTP_201_CREATED)
 
 
-class PurchaseOrderViewSet(_ActionScopes, *_READ, ScopedViewSet):
+class PurchaseOrderViewSet(PurchaseOrderPdfMixin, _ActionScopes, *_READ, ScopedViewSet):
     queryset = PurchaseOrder.objects.all()
     serializer_class = s.PurchaseOrderSerializer
     select_related = ("supplier", "requisition", "buyer", "approval")
