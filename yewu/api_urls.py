@@ -16,7 +16,9 @@ from yewu.org.api.views import (
 )
 from yewu.procurement.api.views import (
     PaymentRequestViewSet,
+    PurchaseContractViewSet,
     PurchaseOrderViewSet,
+    QuotationViewSet,
     ReceiptViewSet,
     RequisitionViewSet,
     SupplierIssueViewSet,
@@ -55,6 +57,8 @@ router.register("crm/lead-sources", crm.LeadSourceViewSet, basename="leadsource"
 router.register("crm/customer-classes", crm.CustomerClassViewSet, basename="customerclass")
 router.register("crm/holidays", crm.HolidayViewSet, basename="holiday")
 router.register("crm/greeting-templates", crm.CareTemplateViewSet, basename="caretemplate")
+router.register("procurement/quotations", QuotationViewSet, basename="quotation")
+router.register("procurement/purchase-contracts", PurchaseContractViewSet, basename="purchasecontract")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

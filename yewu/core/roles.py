@@ -12,7 +12,7 @@ from yewu.core.scopes import Scope
 A, S, D, OWN = Scope.ALL, Scope.SUBTREE, Scope.DEPARTMENT, Scope.OWN
 PROCUREMENT_MODELS = (
     "requisition", "supplier", "supplierqualification", "purchaseorder", "receipt", "supplierissue",
-    "paymentrequest", "supplierevaluation",
+    "paymentrequest", "supplierevaluation", "quotation", "purchasecontract",
 )
 #: CRM records people work on (owner + department); the settings below are company-wide reference data.
 CRM_WORK_MODELS = ("lead", "customer", "contact", "visit", "communication", "followup", "caretask")
@@ -42,6 +42,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "procurement.view_requisition": S, "procurement.add_requisition": S,
             "procurement.view_purchaseorder": S, "procurement.view_receipt": S, "procurement.add_receipt": S,
             "procurement.view_paymentrequest": S, "procurement.view_supplier": A,
+            "procurement.view_quotation": S, "procurement.view_purchasecontract": S,
             **{f"crm.{action}_{model}": S for model in CRM_WORK_MODELS for action in ("view", "add", "change")},
             "crm.evaluate_lead": S,
             **{f"crm.view_{model}": A for model in CRM_SETTINGS_MODELS},
@@ -95,10 +96,10 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             **{
                 f"procurement.{action}_{model}": A
                 for model in ("supplier", "supplierqualification", "purchaseorder", "receipt", "supplierissue",
-                              "supplierevaluation")
+                              "supplierevaluation", "quotation", "purchasecontract")
                 for action in ("view", "add", "change")
             },
-            "procurement.qualify_supplier": A, "procurement.view_requisition": A,
+            "procurement.qualify_supplier": A, "procurement.choose_quotation": A, "procurement.view_requisition": A,
             "procurement.view_paymentrequest": A, "procurement.add_paymentrequest": A,
             "workflow.view_processinstance": A,
         },

@@ -5,9 +5,15 @@ workflow hooks through which the approvals move the records bound to them.
                               manager when the decision table "采购审批层级" says so (default: above
                               50,000 CNY; administrators change the table, not the diagram)
     procurement_order         the central department reviews a purchase order before it is issued
+    procurement_contract      legal review of a purchase contract (by the central department's
+                              manager) before it is signed; its decision table "采购合同要求" says
+                              which orders need a contract (default: from 100,000 CNY, or flagged
+                              important) — administrators change the table, not the code
 
 A requisition follows its approval: approved → approved, rejected → rejected, withdrawn → draft.
-An order follows its review: approved → issued, rejected → rejected, withdrawn → draft. The
+An order follows its review: approved → issued (or waiting for its contract when it needs one that
+is not signed yet), rejected → rejected, withdrawn → draft. A contract follows its legal review:
+approved → approved (ready to sign), rejected or withdrawn → draft. The
 handlers run inside the transaction of the approval's step (yewu.workflow.hooks), so a record
 never disagrees with its approval.
 """
@@ -15,6 +21,7 @@ never disagrees with its approval.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +33,9 @@ from yewu.workflow.models import ProcessDefinition, ProcessInstance
 HERE = Path(__file__).resolve().parent / "processes"
 REQUISITION_KEY = "procurement_requisition"
 ORDER_KEY = "procurement_order"
+CONTRACT_KEY = "procurement_contract"
+#: The decision of the contract process's table that says whether an order needs a contract.
+CONTRACT_DECISION = "contract_required"
 
 
 def _step(assignee: dict, *, sop: str, due: int, remind: int, mode: str = "any", **extra: Any) -> dict[str, Any]:
@@ -109,7 +119,32 @@ ORDER = Process(
     ],
 )
 
-PROCESSES: tuple[Process, ...] = (REQUISITION, ORDER)
+CONTRACT = Process(
+    key=CONTRACT_KEY,
+    name="采购合同法务审核",
+    description="金额较大或重要的采购在签订合同前，合同文本由法务审核（由业务集中管理部负责人承担），"
+                "审核通过后方可签订、归档。哪些订单必须签订合同由决策表“采购合同要求”判定"
+                "（默认：订单金额达到 10 万元或标记为重要采购）。",
+    dmn=True,
+    steps={
+        "legal_review": _step(
+            CENTRAL, due=48, remind=8, requester_is_approver="approve",
+            sop="1. 核对合同主体与订单供应商一致，供应商仍在合格供应商名录内。\n"
+                "2. 核对合同金额不超过订单金额，标的、数量、单价与订单一致。\n"
+                "3. 审查质量标准、交货、验收、付款、违约责任和争议解决条款是否明确，风险是否可控。\n"
+                "4. 同意后合同可以签订；需要修改的请驳回并写明修改意见，合同退回草稿。",
+        ),
+    },
+    form=[
+        {"name": "contract", "label": "合同编号", "type": "text", "required": True, "max_length": 40},
+        {"name": "order", "label": "采购订单编号", "type": "text", "max_length": 40},
+        {"name": "supplier", "label": "供应商", "type": "text", "max_length": 200},
+        {"name": "amount", "label": "合同金额", "type": "money", "required": True},
+        {"name": "title", "label": "合同名称", "type": "text", "max_length": 200},
+    ],
+)
+
+PROCESSES: tuple[Process, ...] = (REQUISITION, ORDER, CONTRACT)
 
 
 def install(actor: Any) -> list[ProcessDefinition]:
@@ -156,5 +191,51 @@ def order_decided(instance: ProcessInstance, *, actor: Any) -> None:
     from yewu.procurement import services
 
     services.follow_order_review(instance, actor=actor)
+
+
+@hooks.on_finish(CONTRACT_KEY)
+def contract_decided(instance: ProcessInstance, *, actor: Any) -> None:
+    """The legal review ended: the bound contract may be signed, or goes back to draft."""
+    from yewu.procurement import services
+
+    services.follow_contract_review(instance, actor=actor)
+
+
+# --- which orders need a contract ----------------------------------------------------------------
+
+
+def contract_rules_xml() -> str:
+    """The decision table in force: the published (else trial) version's of the contract process,
+    else the one shipped with the module (before the process is installed)."""
+    from yewu.workflow.choices import VersionStatus
+
+    definition = ProcessDefinition.objects.filter(key=CONTRACT_KEY).first()
+    if definition is not None:
+        for status in (VersionStatus.PUBLISHED, VersionStatus.TRIAL):
+            version = definition.versions.filter(status=status).order_by("-version").only("dmn_xml").first()
+            if version is not None and (version.dmn_xml or "").strip():
+                return version.dmn_xml
+    return CONTRACT.dmn_xml()
+
+
+@lru_cache(maxsize=8)
+def _contract_decision(dmn_xml: str) -> Any:
+    from yewu.workflow import engine
+
+    parser = engine._Parser(strict_decisions=True)
+    parser.add_dmn_xml(engine._xml(dmn_xml), filename=f"{CONTRACT_KEY}.dmn")
+    return parser.get_engine(CONTRACT_DECISION, None)
+
+
+def contract_required(amount: Any, *, important: bool) -> bool:
+    """Does an order of this amount (and importance) need a signed contract? The table is
+    evaluated by the engine's DMN reader with the safe expressions, as a business rule task is."""
+    from types import SimpleNamespace
+
+    from yewu.workflow.expressions import SCRIPT_ENGINE
+
+    task = SimpleNamespace(data={"amount": str(amount), "important": bool(important)},
+                           workflow=SimpleNamespace(script_engine=SCRIPT_ENGINE))
+    return bool(_contract_decision(contract_rules_xml()).result(task).get("need_contract"))
 
 

@@ -11,7 +11,13 @@ class ProcurementConfig(AppConfig):
         from yewu.core import periodic
         from yewu.core.activities import register_labels
         from yewu.core.navigation import MenuItem, Module, register, register_search
-        from yewu.procurement.models import PurchaseOrder, Requisition, Supplier
+        from yewu.procurement.models import (
+            PurchaseContract,
+            PurchaseOrder,
+            Quotation,
+            Requisition,
+            Supplier,
+        )
 
         register(
             Module(
@@ -19,7 +25,10 @@ class ProcurementConfig(AppConfig):
                 items=[
                     MenuItem(_("Dashboard"), "procurement:dashboard", "procurement.view_purchaseorder"),
                     MenuItem(_("Requisitions"), "procurement:requisition_list", "procurement.view_requisition"),
+                    MenuItem(_("Quotations"), "procurement:quotation_list", "procurement.view_quotation"),
                     MenuItem(_("Purchase orders"), "procurement:purchaseorder_list", "procurement.view_purchaseorder"),
+                    MenuItem(_("Purchase contracts"), "procurement:purchasecontract_list",
+                             "procurement.view_purchasecontract"),
                     MenuItem(_("Receipts"), "procurement:receipt_list", "procurement.view_receipt"),
                     MenuItem(_("Payment requests"), "procurement:paymentrequest_list", "procurement.view_paymentrequest"),
                     MenuItem(_("Suppliers"), "procurement:supplier_list", "procurement.view_supplier"),
@@ -31,6 +40,8 @@ class ProcurementConfig(AppConfig):
         register_search(Requisition, ("number", "title"), _("Requisitions"))
         register_search(PurchaseOrder, ("number",), _("Purchase orders"))
         register_search(Supplier, ("name", "credit_code"), _("Suppliers"))
+        register_search(Quotation, ("number", "supplier__name"), _("Quotations"))
+        register_search(PurchaseContract, ("number", "title"), _("Purchase contracts"))
         register_labels({
             "requisition.created": _("Requisition created"),
             "requisition.changed": _("Requisition changed"),
@@ -51,6 +62,7 @@ class ProcurementConfig(AppConfig):
             "purchase_order.changed": _("Purchase order changed"),
             "purchase_order.submitted": _("Purchase order submitted for review"),
             "purchase_order.issued": _("Purchase order issued"),
+            "purchase_order.awaiting_contract": _("Purchase order reviewed, waiting for its contract"),
             "purchase_order.rejected": _("Purchase order rejected"),
             "purchase_order.withdrawn": _("Purchase order review withdrawn"),
             "purchase_order.amended": _("Purchase order amended"),
@@ -64,9 +76,25 @@ class ProcurementConfig(AppConfig):
             "payment.approved": _("Payment checked by finance"),
             "payment.rejected": _("Payment request rejected"),
             "payment.paid": _("Payment made"),
+            "requisition.quotation_chosen": _("Quotation chosen"),
+            "quotation.recorded": _("Quotation recorded"),
+            "quotation.requoted": _("Quotation replaced by a new quote"),
+            "quotation.chosen": _("Quotation chosen"),
+            "quotation.unchosen": _("Choice of the quotation undone"),
+            "contract.created": _("Contract drafted"),
+            "contract.changed": _("Contract changed"),
+            "contract.submitted": _("Contract submitted for legal review"),
+            "contract.approved": _("Contract approved by legal review"),
+            "contract.rejected": _("Contract rejected by legal review"),
+            "contract.withdrawn": _("Contract legal review withdrawn"),
+            "contract.signed": _("Contract signed"),
+            "contract.filed": _("Contract filed"),
+            "contract.amended": _("Contract amended"),
+            "contract.superseded": _("Contract superseded"),
+            "contract.cancelled": _("Contract cancelled"),
         })
         periodic.register("procurement.expiring_qualifications", _warn_expiring)
-        __import__("yewu.procurement.approvals")  # the approvals move requisitions and orders (workflow hooks)
+        __import__("yewu.procurement.approvals")  # the approvals move requisitions, orders, contracts (hooks)
         __import__("yewu.procurement.demo")  # registers the demo loader with yewu.core.demo
 
 

@@ -46,6 +46,7 @@ class OrderStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     IN_REVIEW = "in_review", _("In review")
     REJECTED = "rejected", _("Rejected")
+    AWAITING_CONTRACT = "awaiting_contract", _("Reviewed, waiting for the signed contract")
     ISSUED = "issued", _("Issued to the supplier")
     PARTIALLY_RECEIVED = "partially_received", _("Partially received")
     RECEIVED = "received", _("Received")
@@ -57,7 +58,7 @@ class OrderStatus(models.TextChoices):
 ORDER_EDITABLE = frozenset({OrderStatus.DRAFT, OrderStatus.REJECTED})
 #: Orders that still bind the company and the supplier (they stay valid if the supplier is removed).
 ORDER_OPEN = frozenset({
-    OrderStatus.IN_REVIEW, OrderStatus.ISSUED, OrderStatus.PARTIALLY_RECEIVED, OrderStatus.RECEIVED,
+    OrderStatus.IN_REVIEW, OrderStatus.AWAITING_CONTRACT, OrderStatus.ISSUED, OrderStatus.PARTIALLY_RECEIVED, OrderStatus.RECEIVED,
 })
 #: Orders whose goods may arrive.
 ORDER_RECEIVABLE = frozenset({OrderStatus.ISSUED, OrderStatus.PARTIALLY_RECEIVED})
@@ -89,3 +90,26 @@ class PaymentStatus(models.TextChoices):
 
 #: Payment requests that hold their instalment (a second request for it is refused).
 PAYMENT_LIVE = frozenset({PaymentStatus.REQUESTED, PaymentStatus.APPROVED, PaymentStatus.PAID})
+
+
+class ContractStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    LEGAL_REVIEW = "legal_review", _("In legal review")
+    APPROVED = "approved", _("Approved by legal review")
+    SIGNED = "signed", _("Signed")
+    FILED = "filed", _("Filed")
+    SUPERSEDED = "superseded", _("Superseded by an amendment")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+#: A contract can be changed only as a draft (a rejected review sends it back to draft).
+CONTRACT_EDITABLE = frozenset({ContractStatus.DRAFT})
+#: Contracts that bind the order: signed, or signed and filed.
+CONTRACT_SIGNED = frozenset({ContractStatus.SIGNED, ContractStatus.FILED})
+#: Contracts an amendment may replace (after legal approval nothing is edited in place).
+CONTRACT_AMENDABLE = frozenset({ContractStatus.APPROVED, ContractStatus.SIGNED, ContractStatus.FILED})
+#: Contracts that still stand for their order (at most one per order number).
+CONTRACT_LIVE = frozenset({
+    ContractStatus.DRAFT, ContractStatus.LEGAL_REVIEW, ContractStatus.APPROVED, ContractStatus.SIGNED,
+    ContractStatus.FILED,
+})

@@ -95,3 +95,54 @@ class ProcurementError(ErrorCode):
     IMPORT_TOO_MANY_ROWS = "procurement.import_too_many_rows", _(
         "The sheet has more than %(limit)s rows; split it into smaller files."
     )
+    QUOTATION_FOREIGN_LINE = "procurement.quotation_foreign_line", _(
+        "The line %(line)s does not belong to requisition %(number)s."
+    )
+    QUOTATION_MISSING_PRICE = "procurement.quotation_missing_price", _(
+        "%(item)s has no price: a quotation prices every line of the requisition."
+    )
+    QUOTATION_BAD_PRICE = "procurement.quotation_bad_price", _("%(item)s: the unit price must be zero or more.")
+    QUOTATION_VALIDITY_REQUIRED = "procurement.quotation_validity_required", _(
+        "Enter the date until which the quotation is valid."
+    )
+    QUOTATION_EXPIRED = "procurement.quotation_expired", _(
+        "The quotation of %(supplier)s was valid until %(date)s; it can no longer be chosen or ordered from."
+    )
+    QUOTATION_ORDERED = "procurement.quotation_ordered", _(
+        "An order has already been placed from the quotation of %(supplier)s (%(order)s); it cannot be replaced."
+    )
+    QUOTATION_BAD_DELIVERY = "procurement.quotation_bad_delivery", _(
+        "The delivery time cannot be negative."
+    )
+    CHOICE_REASON_REQUIRED = "procurement.choice_reason_required", _(
+        "The quotation of %(supplier)s totals %(total)s, above the lowest valid quotation (%(lowest)s of "
+        "%(lowest_supplier)s); give the reason for choosing it."
+    )
+    QUOTATION_NOT_CHOSEN = "procurement.quotation_not_chosen", _(
+        "The quotation of %(supplier)s is not the chosen one for requisition %(number)s; choose it first."
+    )
+    CONTRACT_NOT_SIGNED = "procurement.contract_not_signed", _(
+        "Purchase order %(number)s is a large or important purchase: it cannot be sent to the supplier, "
+        "received or paid before its purchase contract is signed."
+    )
+    CONTRACT_ABOVE_ORDER = "procurement.contract_above_order", _(
+        "The contract amount %(amount)s is above the order amount %(order)s."
+    )
+    CONTRACT_AMOUNT_NOT_POSITIVE = "procurement.contract_amount_not_positive", _(
+        "The contract amount must be above zero."
+    )
+    CONTRACT_EXISTS = "procurement.contract_exists", _(
+        "Purchase order %(number)s already has contract %(contract)s; amend that one instead."
+    )
+    CONTRACT_ORDER_CLOSED = "procurement.contract_order_closed", _(
+        "Purchase order %(number)s is %(status)s; a contract can be made only for a live order."
+    )
+    CONTRACT_LOCKED = "procurement.contract_locked", _(
+        "Contract %(number)s is %(status)s and can no longer be changed; amend it to make a new version."
+    )
+    CONTRACT_SIGNED_COPY_REQUIRED = "procurement.contract_signed_copy_required", _(
+        "Attach the signed copy of the contract."
+    )
+    CONTRACT_SIGNING_DATE = "procurement.contract_signing_date", _(
+        "The signing date %(date)s lies in the future."
+    )

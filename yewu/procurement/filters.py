@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from yewu.org.filters import ScopedFilterSet
 from yewu.org.models import Department
 from yewu.procurement.choices import (
+    ContractStatus,
     InspectionResult,
     IssueStatus,
     OrderStatus,
@@ -17,7 +18,9 @@ from yewu.procurement.choices import (
 )
 from yewu.procurement.models import (
     PaymentRequest,
+    PurchaseContract,
     PurchaseOrder,
+    Quotation,
     Receipt,
     Requisition,
     Supplier,
@@ -79,3 +82,31 @@ class PaymentRequestFilterSet(ScopedFilterSet):
     class Meta:
         model = PaymentRequest
         fields = ["q", "status"]
+
+
+class QuotationFilterSet(ScopedFilterSet):
+    search_fields = ("number", "supplier__name", "requisition__number", "requisition__title")
+    supplier = django_filters.ModelChoiceFilter(label=_("Supplier"), queryset=Supplier.objects.all())
+    chosen = django_filters.BooleanFilter(label=_("Chosen"))
+    valid = django_filters.BooleanFilter(label=_("Still valid"), method="still_valid")
+
+    class Meta:
+        model = Quotation
+        fields = ["q", "supplier", "chosen", "valid"]
+
+    def still_valid(self, queryset, name, value):
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        return queryset.filter(valid_until__gte=today) if value else queryset.filter(valid_until__lt=today)
+
+
+class PurchaseContractFilterSet(ScopedFilterSet):
+    search_fields = ("number", "title", "order__number", "supplier__name")
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ContractStatus.choices)
+    supplier = django_filters.ModelChoiceFilter(label=_("Supplier"), queryset=Supplier.objects.all())
+    department = django_filters.ModelChoiceFilter(label=_("Department"), queryset=Department.objects.all())
+
+    class Meta:
+        model = PurchaseContract
+        fields = ["q", "status", "supplier", "department"]

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from yewu.org.forms import ScopedModelForm
 from yewu.procurement.choices import ORDERABLE_SUPPLIER
 from yewu.procurement.models import (
+    PurchaseContract,
     PurchaseOrder,
+    Quotation,
     Requisition,
     Supplier,
     SupplierEvaluation,
@@ -98,7 +100,7 @@ class PurchaseOrderForm(WithRowsForm):
 
     class Meta:
         model = PurchaseOrder
-        fields = ["supplier", "delivery_date", "delivery_place", "notes"]
+        fields = ["supplier", "delivery_date", "delivery_place", "notes", "important"]
         widgets = {"delivery_date": forms.DateInput(attrs={"type": "date"}), "notes": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -180,3 +182,57 @@ class EvaluationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["decision"].widget.attrs["class"] = "form-select form-select-sm"
+
+
+class QuotationForm(ScopedModelForm):
+    """A supplier's quotation: terms, and one unit price per requisition line (fields price_<line>)."""
+
+    class Meta:
+        model = Quotation
+        fields = ["supplier", "round", "delivery_days", "delivery_date", "payment_terms", "valid_until", "note"]
+        widgets = {"delivery_date": forms.DateInput(attrs={"type": "date"}),
+                   "valid_until": forms.DateInput(attrs={"type": "date"}), "note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, requisition: Requisition | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        requisition = requisition or self.instance.requisition
+        self.requisition_lines = list(requisition.lines.all())
+        prices = {q.requisition_line_id: q.unit_price for q in self.instance.lines.all()} if self.instance.pk else {}
+        for line in self.requisition_lines:
+            self.fields[f"price_{line.pk}"] = forms.DecimalField(
+                label=_("Unit price: %(item)s (%(quantity)s %(unit)s)")
+                % {"item": line.name, "quantity": f"{line.quantity.normalize():f}", "unit": line.unit},
+                max_digits=14, decimal_places=2, min_value=0, initial=prices.get(line.pk),
+                required=not self.instance.pk,  # a re-quote without prices keeps them
+            )
+        if self.instance.pk:
+            for name in ("supplier", "round"):
+                self.fields[name].disabled = True
+        else:
+            self.fields["supplier"].queryset = self.fields["supplier"].queryset.filter(status__in=ORDERABLE_SUPPLIER)
+
+    def lines(self) -> list[dict[str, Any]] | None:
+        """The prices entered; None when a re-quote leaves every price empty (prices unchanged)."""
+        prices = {line.pk: self.cleaned_data.get(f"price_{line.pk}") for line in self.requisition_lines}
+        if self.instance.pk and all(p is None for p in prices.values()):
+            return None
+        return [{"requisition_line": pk, "unit_price": price} for pk, price in prices.items() if price is not None]
+
+    def values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if not k.startswith("price_")}
+
+
+class ChooseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason of the choice"), max_length=2000, required=False)
+
+
+class PurchaseContractForm(ScopedModelForm):
+    class Meta:
+        model = PurchaseContract
+        fields = ["title", "amount", "terms"]
+        widgets = {"terms": forms.Textarea(attrs={"rows": 8})}
+
+
+class SignContractForm(forms.Form):
+    signed_on = forms.DateField(label=_("Signed on"), required=False)
+    signed_copy = forms.FileField(label=_("Signed copy"), required=False)

@@ -1,4 +1,5 @@
-"""Every write of the procurement module: requisitions, suppliers, orders, receipts, payments.
+"""Every write of the procurement module: requisitions, suppliers, quotations, orders, contracts,
+receipts, payments.
 
 Each function locks the rows it changes, checks the actor's right and the business rule, writes
 the change and one audit event per state change, all in one transaction: a refusal is a
@@ -24,10 +25,12 @@ from yewu.core.services import next_number
 from yewu.procurement import approvals
 from yewu.procurement.choices import (
     ORDER_COUNTS,
+    ORDER_EDITABLE,
     ORDER_OPEN,
     ORDERABLE_SUPPLIER,
     PAYMENT_LIVE,
     SUPPLIER_TRANSITIONS,
+    ContractStatus,
     InspectionResult,
     IssueStatus,
     OrderStatus,
@@ -40,8 +43,11 @@ from yewu.procurement.models import (
     EvaluationDecision,
     Instalment,
     PaymentRequest,
+    PurchaseContract,
     PurchaseOrder,
     PurchaseOrderLine,
+    Quotation,
+    QuotationLine,
     Receipt,
     ReceiptLine,
     Requisition,
@@ -59,7 +65,7 @@ SUPPLIER_FIELDS = (
     "name", "credit_code", "categories", "contact", "phone", "email", "address", "bank_account", "notes",
 )
 QUALIFICATION_FIELDS = ("kind", "name", "reference", "issued_on", "expires_on")
-ORDER_FIELDS = ("supplier", "delivery_date", "delivery_place", "notes")
+ORDER_FIELDS = ("supplier", "delivery_date", "delivery_place", "notes", "important")
 REQ_LINE_FIELDS = ("name", "specification", "quantity", "unit", "budget_price")
 ORDER_LINE_FIELDS = ("name", "specification", "quantity", "unit", "unit_price")
 
@@ -523,13 +529,16 @@ def _write_order_lines(
 
 @transaction.atomic
 def save_purchase_order(
-    order: PurchaseOrder | None, values: dict[str, Any], *, lines: Any = None, instalments: Any = None, actor: Any
+    order: PurchaseOrder | None, values: dict[str, Any], *, lines: Any = None, instalments: Any = None, actor: Any,
+    quotation: Quotation | None = None,
 ) -> PurchaseOrder:
     """Create a purchase order for an approved requisition to a qualified supplier, or change a
     draft or rejected one. `lines` (required on creation) and `instalments` (default: one for the
     whole amount) replace the current ones when given. Refused: a requisition that is not approved,
     a supplier not on the qualified list or with expired documents, orders above the approved
-    amount plus the tolerance, instalments that do not add up."""
+    amount plus the tolerance, instalments that do not add up, an amount below its contract's.
+    Whether the order needs a contract (decision table of the contract process) is noted on it;
+    `quotation`: the chosen quotation the new order is placed from."""
     creating = order is None
     if creating:
         req = values.get("requisition")
@@ -538,7 +547,7 @@ def save_purchase_order(
         req = Requisition.objects.select_for_update().get(pk=req.pk)  # serialises orders of one requisition
         permissions.require(actor, "view", req)
         _require_department(actor, "add", PurchaseOrder, req.department)
-        obj = PurchaseOrder(requisition=req, department=req.department, buyer=actor)
+        obj = PurchaseOrder(requisition=req, department=req.department, buyer=actor, quotation=quotation)
         before: dict[str, Any] = {}
     else:
         obj = PurchaseOrder.objects.select_for_update().select_related("requisition").get(pk=order.pk)
@@ -566,9 +575,12 @@ def save_purchase_order(
     else:
         cleaned_terms = _clean_instalments(instalments, amount)
     _check_requisition_budget(req, amount, exclude=obj.pk)
+    if not creating:
+        _check_contract_within(obj, amount)
     if creating:
         obj.number = next_number("PO")
     obj.amount = amount
+    obj.needs_contract = approvals.contract_required(amount, important=obj.important)
     obj.save()
     if creating or lines is not None or instalments is not None:
         _write_order_lines(obj, cleaned_lines, cleaned_terms, fresh=creating)
@@ -594,9 +606,10 @@ def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     _process_or_refuse(approvals.ORDER_KEY)
     old = obj.status
     obj.status = OrderStatus.IN_REVIEW
-    obj.save(update_fields=["status"])
+    obj.needs_contract = approvals.contract_required(obj.amount, important=obj.important)
+    obj.save(update_fields=["status", "needs_contract"])
     record_event(obj, "purchase_order.submitted", actor=actor, department=obj.department,
-                 data={"status": [old, obj.status], "amount": str(obj.amount)})
+                 data={"status": [old, obj.status], "amount": str(obj.amount), "needs_contract": obj.needs_contract})
     form = {"order": obj.display_number, "requisition": req.display_number, "supplier": obj.supplier.name[:200],
             "amount": str(obj.amount), "delivery_date": obj.delivery_date.isoformat() if obj.delivery_date else None}
     instance = start_process(
@@ -609,10 +622,15 @@ def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
 
 
 def follow_order_review(instance: Any, *, actor: Any) -> PurchaseOrder | None:
-    """The order's review ended (workflow hook): approved → issued, rejected, or withdrawn → draft."""
+    """The order's review ended (workflow hook): approved → issued (an order that needs a contract
+    waits for it to be signed first), rejected, or withdrawn → draft."""
+    order = PurchaseOrder.objects.filter(pk=hooks.bound_pk(instance)).first()
+    issued = hooks.Outcome(OrderStatus.ISSUED, "purchase_order.issued", stamp="issued_at")
+    if order is not None and order.contract_missing():
+        issued = hooks.Outcome(OrderStatus.AWAITING_CONTRACT, "purchase_order.awaiting_contract")
     return hooks.follow_outcome(
         PurchaseOrder, instance, actor=actor, waiting=OrderStatus.IN_REVIEW,
-        approved=hooks.Outcome(OrderStatus.ISSUED, "purchase_order.issued", stamp="issued_at"),
+        approved=issued,
         rejected=hooks.Outcome(OrderStatus.REJECTED, "purchase_order.rejected"),
         withdrawn=hooks.Outcome(OrderStatus.DRAFT, "purchase_order.withdrawn"),
     )
@@ -621,10 +639,11 @@ def follow_order_review(instance: Any, *, actor: Any) -> PurchaseOrder | None:
 @transaction.atomic
 def amend_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     """Change an issued order by making a new version (a draft to review again); the issued one is
-    superseded. Only before goods arrive, and only to a supplier that may still take orders."""
+    superseded. Only before goods arrive, and only to a supplier that may still take orders. The
+    order's contract (by order number) stays with the new version."""
     old = PurchaseOrder.objects.select_for_update().select_related("supplier").get(pk=order.pk)
     permissions.require(actor, "change", old)
-    if old.status != OrderStatus.ISSUED:
+    if old.status not in (OrderStatus.ISSUED, OrderStatus.AWAITING_CONTRACT):
         raise DomainError(ProcurementError.BAD_TRANSITION, record=old.display_number,
                           current=_label(OrderStatus, old.status), target=OrderStatus.SUPERSEDED.label)
     if old.receipts.exists() or old.payments.exists():
@@ -632,13 +651,14 @@ def amend_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     check_orderable(old.supplier)
     new = PurchaseOrder(
         number=old.number, version=old.version + 1, previous=old, requisition_id=old.requisition_id,
-        department_id=old.department_id, buyer=actor, amount=old.amount,
-        **{f: getattr(old, f) for f in ORDER_FIELDS},
+        department_id=old.department_id, buyer=actor, amount=old.amount, needs_contract=old.needs_contract,
+        quotation_id=old.quotation_id, **{f: getattr(old, f) for f in ORDER_FIELDS},
     )
+    was = old.status
     old.status = OrderStatus.SUPERSEDED
     old.save(update_fields=["status"])
     record_event(old, "purchase_order.superseded", actor=actor, department=old.department,
-                 data={"status": [OrderStatus.ISSUED, OrderStatus.SUPERSEDED], "version": new.version})
+                 data={"status": [was, OrderStatus.SUPERSEDED], "version": new.version})
     new.save()
     _write_order_lines(
         new,
@@ -667,6 +687,20 @@ def cancel_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     return obj
 
 
+def check_contract_signed(order: PurchaseOrder) -> None:
+    """Refuse when the order needs a contract (large or important) and none is signed: such an
+    order is not sent to the supplier, received or paid before."""
+    if order.contract_missing():
+        raise DomainError(ProcurementError.CONTRACT_NOT_SIGNED, number=order.display_number)
+
+
+def _check_contract_within(order: PurchaseOrder, amount: Decimal) -> None:
+    """The order's live contract may not end up above the order amount."""
+    contract = order.live_contract()
+    if contract is not None and contract.amount > amount:
+        raise DomainError(ProcurementError.CONTRACT_ABOVE_ORDER, amount=money(contract.amount), order=money(amount))
+
+
 # --- receiving and inspection --------------------------------------------------------------------
 
 
@@ -685,6 +719,7 @@ def record_receipt(
     if not obj.can_receive():
         raise DomainError(ProcurementError.ORDER_NOT_RECEIVABLE, number=obj.display_number,
                           status=_label(OrderStatus, obj.status))
+    check_contract_signed(obj)
     order_lines = {line.pk: line for line in obj.lines.all()}
     rows = []
     for row in lines or []:
@@ -800,6 +835,7 @@ def request_payment(
                           requested=money(value))
     if inst.due_on is not None and inst.due_on > timezone.localdate():
         raise DomainError(ProcurementError.INSTALMENT_NOT_DUE, seq=inst.seq, date=inst.due_on.isoformat())
+    check_contract_signed(obj)
     _three_way_match(obj, value)
     payment = PaymentRequest.objects.create(
         number=next_number("PAY"), order=obj, instalment=inst, amount=value, note=note or "", requested_by=actor,
@@ -828,6 +864,7 @@ def approve_payment(payment: PaymentRequest, *, actor: Any) -> PaymentRequest:
     order, pay = _payment_for_update(payment)
     permissions.require(actor, "approve", pay)
     _payment_state(pay, PaymentStatus.REQUESTED)
+    check_contract_signed(order)
     _three_way_match(order, pay.amount, exclude=pay.pk)
     pay.status = PaymentStatus.APPROVED
     pay.checked_by = actor
@@ -867,6 +904,7 @@ def pay_payment(
     if other is not None:
         raise DomainError(ProcurementError.INSTALMENT_PAID, seq=pay.instalment.seq, number=order.display_number,
                           payment=other.number)
+    check_contract_signed(order)
     _three_way_match(order, pay.amount, exclude=pay.pk)
     pay.status = PaymentStatus.PAID
     pay.paid_on = paid_on or timezone.localdate()
@@ -882,6 +920,391 @@ def pay_payment(
         record_event(order, "purchase_order.closed", actor=actor, department=order.department,
                      data={"status": [OrderStatus.RECEIVED, OrderStatus.CLOSED]})
     return pay
+
+
+# --- quotations ----------------------------------------------------------------------------------
+
+QUOTATION_FIELDS = ("delivery_days", "delivery_date", "payment_terms", "valid_until", "note")
+
+
+def _quotation_state(quotation: Quotation) -> dict[str, Any]:
+    return {
+        **snapshot(quotation, ("supplier", "round", *QUOTATION_FIELDS)),
+        "amount": str(quotation.amount),
+        "lines": [{"line": q.requisition_line_id, "unit_price": str(q.unit_price)} for q in quotation.lines.all()],
+    }
+
+
+def _clean_quoted_prices(req: Requisition, lines: Any) -> list[tuple[RequisitionLine, Decimal]]:
+    """A unit price for every line of the requisition, each zero or more, none for a foreign line."""
+    req_lines = {line.pk: line for line in req.lines.all()}
+    prices: dict[int, Decimal] = {}
+    for row in lines or []:
+        line_id = getattr(row.get("requisition_line"), "pk", row.get("requisition_line"))
+        line = req_lines.get(int(line_id)) if str(line_id).isdigit() else None
+        if line is None:
+            raise DomainError(ProcurementError.QUOTATION_FOREIGN_LINE, line=line_id, number=req.display_number)
+        price = _decimal(row.get("unit_price"))
+        if price is None or price < 0:
+            raise DomainError(ProcurementError.QUOTATION_BAD_PRICE, item=line.name)
+        prices[line.pk] = price.quantize(CENT)
+    for line in req_lines.values():
+        if line.pk not in prices:
+            raise DomainError(ProcurementError.QUOTATION_MISSING_PRICE, item=line.name)
+    return [(line, prices[line.pk]) for line in req_lines.values()]
+
+
+@transaction.atomic
+def save_quotation(
+    quotation: Quotation | None, values: dict[str, Any], *, lines: Any = None, actor: Any
+) -> Quotation:
+    """Record a supplier's quotation for an approved requisition, or replace it (a re-quote).
+
+    A supplier has one quotation per requisition and round: quoting again in the same round
+    replaces the prices and terms in place (the audit trail keeps the former ones) and undoes a
+    choice of it. Refused: a requisition that is not approved, a supplier that may not take orders
+    (not on the qualified list, documents expired), a price missing for a line, no validity date,
+    and replacing a quotation that an order was placed from.
+    """
+    if quotation is not None:
+        req = Requisition.objects.select_for_update().get(pk=quotation.requisition_id)
+        obj = Quotation.objects.select_for_update().get(pk=quotation.pk)
+        values = {k: v for k, v in values.items() if k not in ("requisition", "supplier", "round")}
+    else:
+        req = values.get("requisition")
+        if req is None:
+            raise DomainError(ProcurementError.REQUISITION_NOT_APPROVED, number="—", status="—")
+        req = Requisition.objects.select_for_update().get(pk=req.pk)  # serialises the quotations of one requisition
+        permissions.require(actor, "view", req)
+        supplier = values.get("supplier")
+        if supplier is None:
+            raise DomainError(ProcurementError.SUPPLIER_NOT_QUALIFIED, name="—", status="—")
+        latest = req.quotations.order_by("-round").values_list("round", flat=True).first() or 1
+        round_no = int(values.get("round") or latest)
+        obj = (Quotation.objects.select_for_update()
+               .filter(requisition=req, supplier=supplier, round=round_no).first())
+        if obj is None:
+            _require_department(actor, "add", Quotation, req.department)
+            obj = Quotation(requisition=req, supplier=supplier, round=round_no, created_by=actor)
+    creating = obj.pk is None
+    if not creating:
+        permissions.require(actor, "change", obj)
+        if not obj.can_edit():
+            order = obj.orders.exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.SUPERSEDED]).first()
+            raise DomainError(ProcurementError.QUOTATION_ORDERED, supplier=obj.supplier.name, order=str(order))
+    _check_requisition_approved(req)
+    check_orderable(Supplier.objects.get(pk=obj.supplier_id))
+    before = {} if creating else _quotation_state(obj)
+    _apply(obj, QUOTATION_FIELDS, values)
+    if obj.valid_until is None:
+        raise DomainError(ProcurementError.QUOTATION_VALIDITY_REQUIRED)
+    if obj.delivery_days is not None and int(obj.delivery_days) < 0:
+        raise DomainError(ProcurementError.QUOTATION_BAD_DELIVERY)
+    if creating or lines is not None:
+        priced = _clean_quoted_prices(req, lines)
+    else:
+        priced = [(q.requisition_line, q.unit_price) for q in obj.lines.select_related("requisition_line")]
+    obj.amount = sum(((line.quantity * price).quantize(CENT) for line, price in priced), Decimal("0"))
+    was_chosen = obj.chosen
+    if not creating:
+        obj.chosen, obj.choice_reason, obj.chosen_by, obj.chosen_at = False, "", None, None
+    if creating:
+        obj.number = next_number("QT")
+    obj.save()
+    if creating or lines is not None:
+        obj.lines.all().delete()
+        QuotationLine.objects.bulk_create([
+            QuotationLine(quotation=obj, requisition_line=line, unit_price=price) for line, price in priced
+        ])
+    data = delta(before, _quotation_state(obj))
+    if was_chosen:
+        data["chosen"] = [True, False]
+    record_event(obj, "quotation.recorded" if creating else "quotation.requoted", actor=actor,
+                 department=req.department, data=data)
+    return obj
+
+
+def lowest_valid_quotation(req: Requisition, round_no: int, today: datetime.date | None = None) -> Quotation | None:
+    """The cheapest quotation of the round that is still valid (the first recorded on a tie)."""
+    today = today or timezone.localdate()
+    return (req.quotations.filter(round=round_no, valid_until__gte=today).select_related("supplier")
+            .order_by("amount", "pk").first())
+
+
+@transaction.atomic
+def choose_quotation(quotation: Quotation, *, reason: str = "", actor: Any) -> Quotation:
+    """Choose the quotation the order will be placed from. It must still be valid and its supplier
+    still take orders; when it is not the lowest valid total of its round the reason is required.
+    Choosing another one undoes the earlier choice (unless an order was placed from it)."""
+    req = Requisition.objects.select_for_update().get(pk=quotation.requisition_id)
+    obj = Quotation.objects.select_for_update().select_related("supplier").get(pk=quotation.pk)
+    permissions.require(actor, "choose", obj)
+    _check_requisition_approved(req)
+    today = timezone.localdate()
+    if not obj.is_valid_on(today):
+        raise DomainError(ProcurementError.QUOTATION_EXPIRED, supplier=obj.supplier.name,
+                          date=obj.valid_until.isoformat())
+    check_orderable(obj.supplier)
+    reason = (reason or "").strip()
+    lowest = lowest_valid_quotation(req, obj.round, today)
+    if lowest is not None and obj.amount > lowest.amount and not reason:
+        raise DomainError(ProcurementError.CHOICE_REASON_REQUIRED, supplier=obj.supplier.name, total=money(obj.amount),
+                          lowest=money(lowest.amount), lowest_supplier=lowest.supplier.name)
+    previous = Quotation.objects.select_for_update().filter(requisition=req, chosen=True).exclude(pk=obj.pk).first()
+    if previous is not None:
+        if not previous.can_edit():
+            order = previous.orders.exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.SUPERSEDED]).first()
+            raise DomainError(ProcurementError.QUOTATION_ORDERED, supplier=previous.supplier.name, order=str(order))
+        previous.chosen, previous.choice_reason, previous.chosen_by, previous.chosen_at = False, "", None, None
+        previous.save(update_fields=["chosen", "choice_reason", "chosen_by", "chosen_at"])
+        record_event(previous, "quotation.unchosen", actor=actor, department=req.department,
+                     data={"chosen": [True, False], "instead": obj.number})
+    obj.chosen, obj.choice_reason, obj.chosen_by, obj.chosen_at = True, reason[:2000], actor, timezone.now()
+    obj.save(update_fields=["chosen", "choice_reason", "chosen_by", "chosen_at"])
+    data = {"chosen": [False, True], "amount": str(obj.amount), "reason": obj.choice_reason,
+            "lowest": str(lowest.amount) if lowest is not None else None}
+    record_event(obj, "quotation.chosen", actor=actor, department=req.department, data=data)
+    record_event(req, "requisition.quotation_chosen", actor=actor, department=req.department,
+                 data={"quotation": obj.number, "supplier": obj.supplier.name, **data})
+    return obj
+
+
+@transaction.atomic
+def order_from_quotation(quotation: Quotation, values: dict[str, Any] | None = None, *, actor: Any) -> PurchaseOrder:
+    """Create the draft purchase order from the chosen quotation: the requisition's lines at the
+    quoted prices, the promised delivery date, the payment terms in the notes. It goes through
+    save_purchase_order, so every order rule applies (approved requisition, qualified supplier,
+    within the approved amount plus the tolerance)."""
+    obj = Quotation.objects.select_related("supplier", "requisition").get(pk=quotation.pk)
+    permissions.require(actor, "view", obj)
+    if not obj.chosen:
+        raise DomainError(ProcurementError.QUOTATION_NOT_CHOSEN, supplier=obj.supplier.name,
+                          number=obj.requisition.display_number)
+    if not obj.is_valid_on():
+        raise DomainError(ProcurementError.QUOTATION_EXPIRED, supplier=obj.supplier.name,
+                          date=obj.valid_until.isoformat())
+    quoted = {q.requisition_line_id: q.unit_price for q in obj.lines.all()}
+    lines = [
+        {"requisition_line": line.pk, "name": line.name, "specification": line.specification,
+         "quantity": line.quantity, "unit": line.unit, "unit_price": quoted.get(line.pk)}
+        for line in obj.requisition.lines.all()
+    ]
+    notes = "；".join(part for part in (obj.payment_terms, obj.note) if part)
+    order_values = {"requisition": obj.requisition, "supplier": obj.supplier,
+                    "delivery_date": obj.expected_delivery(), "notes": notes[:3000], **(values or {})}
+    return save_purchase_order(None, order_values, lines=lines, actor=actor, quotation=obj)
+
+
+# --- purchase contracts --------------------------------------------------------------------------
+
+CONTRACT_FIELDS = ("title", "terms", "amount")
+
+
+def _contract_amount(value: Any) -> Decimal:
+    amount = _decimal(value)
+    if amount is None or amount <= 0:
+        raise DomainError(ProcurementError.CONTRACT_AMOUNT_NOT_POSITIVE)
+    return amount.quantize(CENT)
+
+
+def _check_contract_order(order: PurchaseOrder, amount: Decimal) -> None:
+    """The order still stands (not cancelled, superseded or closed) and covers the contract amount."""
+    if order.status not in ORDER_EDITABLE | ORDER_OPEN:
+        raise DomainError(ProcurementError.CONTRACT_ORDER_CLOSED, number=order.display_number,
+                          status=_label(OrderStatus, order.status))
+    if amount > order.amount:
+        raise DomainError(ProcurementError.CONTRACT_ABOVE_ORDER, amount=money(amount), order=money(order.amount))
+
+
+@transaction.atomic
+def save_contract(contract: PurchaseContract | None, values: dict[str, Any], *, actor: Any) -> PurchaseContract:
+    """Draft the purchase contract of an order (one standing contract per order), or change a
+    draft. The supplier and department are the order's; the amount may not exceed the order's.
+    After legal approval a contract is not changed: amend_contract makes a new version."""
+    creating = contract is None
+    if creating:
+        order = values.get("order")
+        if order is None:
+            raise DomainError(ProcurementError.CONTRACT_ORDER_CLOSED, number="—", status="—")
+        order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)  # one contract per order at a time
+        permissions.require(actor, "view", order)
+        _require_department(actor, "add", PurchaseContract, order.department)
+        existing = order.live_contract()
+        if existing is not None:
+            raise DomainError(ProcurementError.CONTRACT_EXISTS, number=order.display_number,
+                              contract=existing.display_number)
+        obj = PurchaseContract(order=order, supplier_id=order.supplier_id, department_id=order.department_id,
+                               drafted_by=actor)
+        before: dict[str, Any] = {}
+    else:
+        obj = PurchaseContract.objects.select_for_update().get(pk=contract.pk)
+        permissions.require(actor, "change", obj)
+        if not obj.can_edit():
+            raise DomainError(ProcurementError.CONTRACT_LOCKED, number=obj.display_number,
+                              status=_label(ContractStatus, obj.status))
+        order = PurchaseOrder.objects.select_for_update().get(pk=obj.order_id)
+        before = snapshot(obj, CONTRACT_FIELDS)
+    _apply(obj, ("title", "terms"), values)
+    if "amount" in values or creating:
+        obj.amount = _contract_amount(values.get("amount", order.amount))
+    obj.title = (obj.title or "").strip()[:200] or f"{order.supplier.name} 采购合同"[:200]
+    _check_contract_order(order, obj.amount)
+    if creating:
+        obj.number = next_number("PC")
+    obj.save()
+    record_event(obj, "contract.created" if creating else "contract.changed", actor=actor,
+                 department=obj.department, data={"order": order.display_number,
+                                                  **delta(before, snapshot(obj, CONTRACT_FIELDS))})
+    return obj
+
+
+@transaction.atomic
+def submit_contract(contract: PurchaseContract, *, actor: Any) -> PurchaseContract:
+    """Send a draft contract to legal review (the procurement_contract approval)."""
+    from yewu.workflow.services import start_process
+
+    obj = PurchaseContract.objects.select_for_update().select_related("supplier").get(pk=contract.pk)
+    permissions.require(actor, "change", obj)
+    if not obj.can_submit():
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=obj.display_number,
+                          current=_label(ContractStatus, obj.status), target=ContractStatus.LEGAL_REVIEW.label)
+    order = PurchaseOrder.objects.select_for_update().get(pk=obj.order_id)
+    _check_contract_order(order, obj.amount)
+    _process_or_refuse(approvals.CONTRACT_KEY)
+    old = obj.status
+    obj.status = ContractStatus.LEGAL_REVIEW
+    obj.save(update_fields=["status"])
+    record_event(obj, "contract.submitted", actor=actor, department=obj.department,
+                 data={"status": [old, obj.status], "amount": str(obj.amount)})
+    form = {"contract": obj.display_number, "order": order.display_number, "supplier": obj.supplier.name[:200],
+            "amount": str(obj.amount), "title": obj.title[:200]}
+    instance = start_process(
+        approvals.CONTRACT_KEY, actor=actor, title=f"{obj.display_number} {obj.title}"[:200],
+        form=form, record=obj, department=obj.department,
+    )
+    PurchaseContract.objects.filter(pk=obj.pk).update(approval=instance)
+    obj.refresh_from_db(fields=["status", "approval", "approved_at"])
+    return obj
+
+
+def follow_contract_review(instance: Any, *, actor: Any) -> PurchaseContract | None:
+    """The contract's legal review ended (workflow hook): approved → ready to sign; rejected or
+    withdrawn → back to draft."""
+    return hooks.follow_outcome(
+        PurchaseContract, instance, actor=actor, waiting=ContractStatus.LEGAL_REVIEW,
+        approved=hooks.Outcome(ContractStatus.APPROVED, "contract.approved", stamp="approved_at"),
+        rejected=hooks.Outcome(ContractStatus.DRAFT, "contract.rejected"),
+        withdrawn=hooks.Outcome(ContractStatus.DRAFT, "contract.withdrawn"),
+    )
+
+
+@transaction.atomic
+def sign_contract(
+    contract: PurchaseContract, *, signed_on: datetime.date | None, signed_copy: Any, actor: Any
+) -> PurchaseContract:
+    """Record the signing of an approved contract: the signing date (not in the future) and the
+    signed copy (attached to the contract). An order that was waiting for it is issued now."""
+    from yewu.core.services import add_attachment
+
+    obj = PurchaseContract.objects.select_for_update().get(pk=contract.pk)
+    permissions.require(actor, "change", obj)
+    if not obj.can_sign():
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=obj.display_number,
+                          current=_label(ContractStatus, obj.status), target=ContractStatus.SIGNED.label)
+    signed_on = signed_on or timezone.localdate()
+    if signed_on > timezone.localdate():
+        raise DomainError(ProcurementError.CONTRACT_SIGNING_DATE, date=signed_on.isoformat())
+    if signed_copy is None:
+        raise DomainError(ProcurementError.CONTRACT_SIGNED_COPY_REQUIRED)
+    order = PurchaseOrder.objects.select_for_update().get(pk=obj.order_id)
+    if obj.amount > order.amount:
+        raise DomainError(ProcurementError.CONTRACT_ABOVE_ORDER, amount=money(obj.amount), order=money(order.amount))
+    attachment = add_attachment(obj, signed_copy, actor=actor)
+    obj.status = ContractStatus.SIGNED
+    obj.signed_on = signed_on
+    obj.signed_copy = attachment
+    obj.save(update_fields=["status", "signed_on", "signed_copy"])
+    record_event(obj, "contract.signed", actor=actor, department=obj.department,
+                 data={"status": [ContractStatus.APPROVED, ContractStatus.SIGNED], "signed_on": signed_on.isoformat(),
+                       "signed_copy": attachment.name})
+    for waiting in PurchaseOrder.objects.select_for_update().filter(
+        number=order.number, status=OrderStatus.AWAITING_CONTRACT
+    ):
+        waiting.status = OrderStatus.ISSUED
+        waiting.issued_at = timezone.now()
+        waiting.save(update_fields=["status", "issued_at"])
+        record_event(waiting, "purchase_order.issued", actor=actor, department=waiting.department,
+                     data={"status": [OrderStatus.AWAITING_CONTRACT, OrderStatus.ISSUED],
+                           "contract": obj.display_number})
+    return obj
+
+
+@transaction.atomic
+def file_contract(contract: PurchaseContract, *, actor: Any) -> PurchaseContract:
+    """Put a signed contract on file (the central department's contract register)."""
+    obj = PurchaseContract.objects.select_for_update().get(pk=contract.pk)
+    permissions.require(actor, "change", obj)
+    if not obj.can_file():
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=obj.display_number,
+                          current=_label(ContractStatus, obj.status), target=ContractStatus.FILED.label)
+    obj.status = ContractStatus.FILED
+    obj.filed_at = timezone.now()
+    obj.save(update_fields=["status", "filed_at"])
+    record_event(obj, "contract.filed", actor=actor, department=obj.department,
+                 data={"status": [ContractStatus.SIGNED, ContractStatus.FILED]})
+    return obj
+
+
+@transaction.atomic
+def amend_contract(
+    contract: PurchaseContract, values: dict[str, Any] | None = None, *, actor: Any
+) -> PurchaseContract:
+    """Change a contract after legal approval by making a new version (a draft linked to the one it
+    replaces, to be reviewed and signed again); the old version is superseded. Until the new
+    version is signed, the order counts as having no signed contract."""
+    old = PurchaseContract.objects.select_for_update().get(pk=contract.pk)
+    permissions.require(actor, "change", old)
+    if not old.can_amend():
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=old.display_number,
+                          current=_label(ContractStatus, old.status), target=ContractStatus.SUPERSEDED.label)
+    order = (PurchaseOrder.objects.select_for_update().filter(number=old.order.number)
+             .exclude(status__in=[OrderStatus.SUPERSEDED, OrderStatus.CANCELLED]).order_by("-version").first()
+             or old.order)
+    values = values or {}
+    new = PurchaseContract(
+        number=old.number, version=old.version + 1, previous=old, order=order, supplier_id=old.supplier_id,
+        department_id=old.department_id, drafted_by=actor, title=old.title, terms=old.terms, amount=old.amount,
+    )
+    _apply(new, ("title", "terms"), values)
+    if "amount" in values:
+        new.amount = _contract_amount(values["amount"])
+    _check_contract_order(order, new.amount)
+    was = old.status
+    old.status = ContractStatus.SUPERSEDED
+    old.save(update_fields=["status"])
+    record_event(old, "contract.superseded", actor=actor, department=old.department,
+                 data={"status": [was, ContractStatus.SUPERSEDED], "version": new.version})
+    new.save()
+    record_event(new, "contract.amended", actor=actor, department=new.department,
+                 data={"amends": old.pk, "version": new.version, "order": order.display_number,
+                       **delta(snapshot(old, CONTRACT_FIELDS), snapshot(new, CONTRACT_FIELDS))})
+    return new
+
+
+@transaction.atomic
+def cancel_contract(contract: PurchaseContract, *, actor: Any) -> PurchaseContract:
+    """Give up a draft contract (a new one may then be drafted for the order)."""
+    obj = PurchaseContract.objects.select_for_update().get(pk=contract.pk)
+    permissions.require(actor, "change", obj)
+    if not obj.can_edit():
+        raise DomainError(ProcurementError.BAD_TRANSITION, record=obj.display_number,
+                          current=_label(ContractStatus, obj.status), target=ContractStatus.CANCELLED.label)
+    old = obj.status
+    obj.status = ContractStatus.CANCELLED
+    obj.save(update_fields=["status"])
+    record_event(obj, "contract.cancelled", actor=actor, department=obj.department,
+                 data={"status": [old, obj.status]})
+    return obj
 
 
 # --- qualification expiry ------------------------------------------------------------------------

@@ -23,11 +23,13 @@ from yewu.core.views.generic import (
     ObjectListView,
     ScopedMixin,
 )
-from yewu.procurement import budget, filters, forms, services
-from yewu.procurement.choices import ORDERABLE_SUPPLIER, SupplierStatus
+from yewu.procurement import budget, comparison, filters, forms, services
+from yewu.procurement.choices import ORDERABLE_SUPPLIER, OrderStatus, SupplierStatus
 from yewu.procurement.models import (
     PaymentRequest,
+    PurchaseContract,
     PurchaseOrder,
+    Quotation,
     Receipt,
     Requisition,
     Supplier,
@@ -134,6 +136,8 @@ class RequisitionDetailView(ObjectDetailView):
         ctx["remaining_budget"] = budget.remaining(obj.department, obj.created_at.date())
         ctx["orders"] = PurchaseOrder.objects.restrict(user, "view").filter(requisition=obj).select_related("supplier")
         ctx["can_order"] = obj.can_order() and permissions.can_model(user, "add", PurchaseOrder)
+        ctx["can_quote"] = obj.can_order() and permissions.can_model(user, "add", Quotation)
+        ctx["quotation_count"] = Quotation.objects.restrict(user, "view").filter(requisition=obj).count()
         return ctx
 
 
@@ -328,6 +332,9 @@ class PurchaseOrderDetailView(ObjectDetailView):
         Column("amount", _("Amount"), kind="money"),
         Column("delivery_date", _("Delivery date"), kind="date"),
         Column("delivery_place", _("Delivery place")),
+        Column("important", _("Important purchase"), kind="bool"),
+        Column("needs_contract", _("Needs a contract"), kind="bool"),
+        Column("quotation", _("Quotation")),
         Column("notes", _("Notes"), kind="multiline"),
         Column("previous", _("Amends")),
     ]
@@ -344,6 +351,12 @@ class PurchaseOrderDetailView(ObjectDetailView):
         ctx["accepted_value"] = obj.accepted_value()
         ctx["can_receive"] = obj.can_receive() and permissions.can_model(user, "add", Receipt)
         ctx["can_request_payment"] = permissions.can_model(user, "add", PaymentRequest)
+        ctx["contract"] = PurchaseContract.objects.restrict(user, "view").filter(
+            order__number=obj.number).order_by("-version").first()
+        ctx["contract_missing"] = obj.contract_missing()
+        ctx["can_draft_contract"] = (obj.live_contract() is None and permissions.can_model(user, "add", PurchaseContract)
+                                     and obj.status not in (OrderStatus.SUPERSEDED, OrderStatus.CANCELLED,
+                                                            OrderStatus.CLOSED))
         return ctx
 
 
@@ -605,3 +618,279 @@ class PaymentPayView(_PostOnly):
     def perform(self, obj, data):
         services.pay_payment(obj, actor=self.request.user, paid_on=data.get("paid_on"),
                              reference=data.get("reference", ""))
+
+
+# --- quotations ----------------------------------------------------------------------------------
+
+
+class QuotationListView(ObjectListView):
+    model = Quotation
+    filterset_class = filters.QuotationFilterSet
+    select_related = ("supplier", "requisition")
+    columns = [
+        Column("number", _("Number"), link=True),
+        Column("requisition", _("Requisition")),
+        Column("supplier", _("Supplier")),
+        Column("round", _("Round")),
+        Column("amount", _("Total"), kind="money"),
+        Column("expected_delivery", _("Delivery date"), kind="date"),
+        Column("valid_until", _("Valid until"), kind="date"),
+        Column("chosen", _("Chosen"), kind="bool"),
+    ]
+
+
+class QuotationDetailView(ObjectDetailView):
+    model = Quotation
+    template_name = "procurement/quotation_detail.html"
+    fields = [
+        Column("requisition", _("Requisition")),
+        Column("supplier", _("Supplier")),
+        Column("round", _("Round")),
+        Column("amount", _("Total"), kind="money"),
+        Column("delivery_days", _("Delivery in days")),
+        Column("delivery_date", _("Delivery date"), kind="date"),
+        Column("payment_terms", _("Payment terms")),
+        Column("valid_until", _("Valid until"), kind="date"),
+        Column("note", _("Note"), kind="multiline"),
+        Column("chosen", _("Chosen"), kind="bool"),
+        Column("choice_reason", _("Reason of the choice"), kind="multiline"),
+        Column("recorder_name", _("Recorded by")),
+    ]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        obj: Quotation = ctx["object"]
+        user = self.request.user
+        ctx["lines"] = obj.lines.select_related("requisition_line")
+        ctx["valid"] = obj.is_valid_on()
+        ctx["can_choose"] = ctx["valid"] and not obj.chosen and permissions.can(user, "choose", obj)
+        ctx["can_order"] = (ctx["valid"] and obj.chosen and obj.can_edit()
+                            and permissions.can_model(user, "add", PurchaseOrder))
+        ctx["can_requote"] = ctx["can_change"] and obj.can_edit()
+        ctx["orders"] = PurchaseOrder.objects.restrict(user, "view").filter(quotation=obj)
+        ctx["choose_form"] = forms.ChooseForm()
+        return ctx
+
+
+class QuotationEditView(ObjectEditView):
+    """A new quotation for an approved requisition (?requisition=pk; the same supplier and round
+    again replaces its quotation) or a re-quote of an existing one."""
+
+    model = Quotation
+    form_class = forms.QuotationForm
+
+    def requisition(self) -> Requisition:
+        if self.object is not None:
+            return self.object.requisition
+        pk = self.request.GET.get("requisition") or self.request.POST.get("requisition")
+        req = Requisition.objects.restrict(self.request.user, "view").filter(pk=pk).first() if str(pk).isdigit() else None
+        if req is None:
+            raise Http404
+        return req
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["requisition"] = self.requisition()
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        if self.object is None:
+            ctx["title"] = _("New quotation for %(requisition)s") % {"requisition": self.requisition()}
+        return ctx
+
+    def save(self, form):
+        values = form.values()
+        if self.object is None:
+            values["requisition"] = self.requisition()
+        return services.save_quotation(self.object, values, lines=form.lines(), actor=self.request.user)
+
+
+class QuotationChooseView(_PostOnly):
+    model = Quotation
+    action = "choose"
+    form_class = forms.ChooseForm
+
+    def perform(self, obj, data):
+        services.choose_quotation(obj, reason=data.get("reason", ""), actor=self.request.user)
+
+    def success_url(self, obj):
+        return reverse("procurement:requisition_quotations", args=[obj.requisition_id])
+
+
+class QuotationOrderView(_PostOnly):
+    """Create the draft order from the chosen quotation (through the order service)."""
+
+    model = Quotation
+
+    action = "view"
+
+    def perform(self, obj, data):
+        self.order = services.order_from_quotation(obj, actor=self.request.user)
+
+    def success_url(self, obj):
+        order = getattr(self, "order", None)
+        return order.get_absolute_url() if order is not None else obj.get_absolute_url()
+
+
+class RequisitionQuotationsView(ScopedMixin, TemplateView):
+    """The comparison of a requisition's quotations: lines × suppliers, lowest prices marked."""
+
+    model = Requisition
+    template_name = "procurement/quotation_comparison.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        req = self.base_queryset().filter(pk=self.kwargs["pk"]).first()
+        if req is None:
+            raise Http404
+        user = self.request.user
+        round_param = self.request.GET.get("round", "")
+        result = comparison.compare(req, Quotation.objects.restrict(user, "view"),
+                                    round_no=int(round_param) if round_param.isdigit() else None)
+        choosable = set(Quotation.objects.restrict(user, "choose").filter(
+            pk__in=[q.pk for q in result.quotations]).values_list("pk", flat=True))
+        ctx.update(
+            object=req, cmp=result, title=_("Quotations for %(requisition)s") % {"requisition": req},
+            choosable=choosable, choose_form=forms.ChooseForm(),
+            can_quote=req.can_order() and permissions.can_model(user, "add", Quotation),
+            can_order=permissions.can_model(user, "add", PurchaseOrder),
+        )
+        return ctx
+
+
+# --- purchase contracts --------------------------------------------------------------------------
+
+
+class PurchaseContractListView(ObjectListView):
+    model = PurchaseContract
+    filterset_class = filters.PurchaseContractFilterSet
+    select_related = ("supplier", "order", "department")
+    columns = [
+        Column("display_number", _("Number"), link=True),
+        Column("title", _("Title")),
+        Column("order", _("Purchase order")),
+        Column("supplier", _("Supplier")),
+        Column("department", _("Requesting department")),
+        Column("amount", _("Amount"), kind="money"),
+        Column("get_status_display", _("Status"), kind="tag"),
+        Column("signed_on", _("Signed on"), kind="date"),
+    ]
+
+
+class PurchaseContractDetailView(ObjectDetailView):
+    model = PurchaseContract
+    template_name = "procurement/purchasecontract_detail.html"
+    fields = [
+        Column("get_status_display", _("Status"), kind="tag"),
+        Column("order", _("Purchase order")),
+        Column("supplier", _("Supplier")),
+        Column("department", _("Requesting department")),
+        Column("amount", _("Amount"), kind="money"),
+        Column("order.amount", _("Order amount"), kind="money"),
+        Column("drafter_name", _("Drafted by")),
+        Column("signed_on", _("Signed on"), kind="date"),
+        Column("signed_copy", _("Signed copy")),
+        Column("previous", _("Amends")),
+        Column("terms", _("Terms"), kind="multiline"),
+    ]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        obj: PurchaseContract = ctx["object"]
+        ctx.update(approval_context(obj.approval, self.request.user))
+        ctx["sign_form"] = forms.SignContractForm()
+        return ctx
+
+
+class PurchaseContractEditView(ObjectEditView):
+    """A new contract for an order (?order=pk; amount proposed from the order) or a changed draft."""
+
+    model = PurchaseContract
+    form_class = forms.PurchaseContractForm
+
+    def order(self) -> PurchaseOrder:
+        pk = self.request.GET.get("order") or self.request.POST.get("order")
+        order = (PurchaseOrder.objects.restrict(self.request.user, "view").filter(pk=pk).select_related("supplier")
+                 .first() if str(pk).isdigit() else None)
+        if order is None:
+            raise Http404
+        return order
+
+    def get(self, request, *args, **kwargs):
+        if self.object is not None and not self.object.can_edit():
+            messages.info(request, _("%(record)s is %(status)s and can no longer be changed; amend it instead.")
+                          % {"record": self.object, "status": self.object.get_status_display()})
+            return redirect(self.object.get_absolute_url())
+        return super().get(request, *args, **kwargs)
+
+    def get_initial(self):
+        if self.object is not None:
+            return {}
+        order = self.order()
+        return {"amount": order.amount, "title": f"{order.supplier.name} 采购合同（{order.display_number}）"[:200]}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        if self.object is None:
+            ctx["title"] = _("New purchase contract for %(order)s") % {"order": self.order()}
+        return ctx
+
+    def save(self, form):
+        values = dict(form.cleaned_data)
+        if self.object is None:
+            values["order"] = self.order()
+        return services.save_contract(self.object, values, actor=self.request.user)
+
+
+class PurchaseContractSubmitView(_PostOnly):
+    model = PurchaseContract
+
+    def perform(self, obj, data):
+        services.submit_contract(obj, actor=self.request.user)
+
+
+class PurchaseContractSignView(_PostOnly):
+    """Record the signing: the date and the signed copy (an uploaded file)."""
+
+    model = PurchaseContract
+
+    def post(self, request, pk, **kwargs):
+        obj = self.base_queryset().filter(pk=pk).first()
+        if obj is None:
+            raise Http404
+        form = forms.SignContractForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
+            return redirect(obj.get_absolute_url())
+        try:
+            services.sign_contract(obj, signed_on=form.cleaned_data.get("signed_on"),
+                                   signed_copy=form.cleaned_data.get("signed_copy"), actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect(obj.get_absolute_url())
+
+
+class PurchaseContractFileView(_PostOnly):
+    model = PurchaseContract
+
+    def perform(self, obj, data):
+        services.file_contract(obj, actor=self.request.user)
+
+
+class PurchaseContractAmendView(_PostOnly):
+    model = PurchaseContract
+
+    def perform(self, obj, data):
+        self.new = services.amend_contract(obj, actor=self.request.user)
+
+    def success_url(self, obj):
+        new = getattr(self, "new", None)
+        return new.get_absolute_url() if new is not None else obj.get_absolute_url()
+
+
+class PurchaseContractCancelView(_PostOnly):
+    model = PurchaseContract
+
+    def perform(self, obj, data):
+        services.cancel_contract(obj, actor=self.request.user)

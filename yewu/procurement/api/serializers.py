@@ -9,8 +9,11 @@ from yewu.org.models import Department
 from yewu.procurement.models import (
     Instalment,
     PaymentRequest,
+    PurchaseContract,
     PurchaseOrder,
     PurchaseOrderLine,
+    Quotation,
+    QuotationLine,
     Receipt,
     ReceiptLine,
     Requisition,
@@ -127,11 +130,11 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
         model = PurchaseOrder
         fields = [
             "id", "number", "version", "previous", "requisition", "supplier", "department", "buyer",
-            "delivery_date", "delivery_place", "notes", "amount", "status", "approval", "created_at", "issued_at",
-            "lines", "instalments",
+            "delivery_date", "delivery_place", "notes", "important", "needs_contract", "quotation", "amount",
+            "status", "approval", "created_at", "issued_at", "lines", "instalments",
         ]
-        read_only_fields = ["number", "version", "previous", "department", "amount", "status", "created_at",
-                            "issued_at"]
+        read_only_fields = ["number", "version", "previous", "department", "needs_contract", "quotation", "amount",
+                            "status", "created_at", "issued_at"]
 
 
 class ReceiptLineSerializer(serializers.ModelSerializer):
@@ -210,3 +213,115 @@ class ImportReportSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     errors = ImportRowError(many=True)
+
+
+class QuotationLineSerializer(serializers.ModelSerializer):
+    requisition_line = serializers.IntegerField(source="requisition_line_id", min_value=1, max_value=2**31 - 1)
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = QuotationLine
+        fields = ["requisition_line", "unit_price", "amount"]
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        value["requisition_line"] = value.pop("requisition_line_id")
+        return value
+
+
+class QuotationSerializer(serializers.ModelSerializer):
+    requisition = ScopedRelatedField(queryset=Requisition.objects.all())
+    supplier = ScopedRelatedField(queryset=Supplier.objects.all())
+    lines = QuotationLineSerializer(many=True, required=False)
+    round = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    chosen_by = serializers.CharField(source="chosen_by.username", read_only=True, allow_null=True, default=None)
+    is_valid = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Quotation
+        fields = [
+            "id", "number", "requisition", "supplier", "round", "delivery_days", "delivery_date", "payment_terms",
+            "valid_until", "note", "amount", "is_valid", "chosen", "choice_reason", "chosen_by", "chosen_at",
+            "created_by", "created_at", "updated_at", "lines",
+        ]
+        read_only_fields = ["number", "amount", "chosen", "choice_reason", "chosen_at", "created_at", "updated_at"]
+        validators = []  # a second quotation of a supplier in a round is a re-quote (the service replaces it)
+
+    def get_is_valid(self, obj) -> bool:
+        return obj.is_valid_on()
+
+
+class ChooseInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class OrderFromQuotationInput(serializers.Serializer):
+    delivery_place = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    important = serializers.BooleanField(required=False)
+
+
+class ComparisonCellSerializer(serializers.Serializer):
+    quotation = serializers.IntegerField(source="quotation.pk")
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    lowest = serializers.BooleanField()
+
+
+class ComparisonRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField(source="line.pk")
+    name = serializers.CharField(source="line.name")
+    quantity = serializers.DecimalField(source="line.quantity", max_digits=14, decimal_places=3)
+    cells = ComparisonCellSerializer(many=True)
+
+
+class ComparisonQuotationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    number = serializers.CharField()
+    supplier = serializers.IntegerField(source="supplier_id")
+    supplier_name = serializers.CharField(source="supplier.name")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    delivery_date = serializers.DateField(source="expected_delivery", allow_null=True)
+    payment_terms = serializers.CharField()
+    valid_until = serializers.DateField()
+    chosen = serializers.BooleanField()
+
+
+class ComparisonSerializer(serializers.Serializer):
+    round = serializers.IntegerField()
+    rounds = serializers.ListField(child=serializers.IntegerField())
+    quotations = ComparisonQuotationSerializer(many=True)
+    rows = ComparisonRowSerializer(many=True)
+    lowest_total = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    valid = serializers.SerializerMethodField()
+
+    def get_valid(self, obj) -> list[int]:
+        return sorted(obj.valid)
+
+
+class PurchaseContractSerializer(serializers.ModelSerializer):
+    order = ScopedRelatedField(queryset=PurchaseOrder.objects.all())
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    drafted_by = serializers.CharField(source="drafted_by.username", read_only=True)
+    approval = serializers.CharField(source="approval.number", read_only=True, allow_null=True, default=None)
+    signed_copy = serializers.CharField(source="signed_copy.name", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = PurchaseContract
+        fields = [
+            "id", "number", "version", "previous", "order", "supplier", "department", "title", "terms", "amount",
+            "status", "approval", "signed_on", "signed_copy", "drafted_by", "created_at", "approved_at", "filed_at",
+        ]
+        read_only_fields = ["number", "version", "previous", "supplier", "department", "status", "signed_on",
+                            "created_at", "approved_at", "filed_at"]
+
+
+class ContractAmendInput(serializers.Serializer):
+    title = serializers.CharField(required=False, max_length=200)
+    terms = serializers.CharField(required=False, allow_blank=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+
+
+class SignInput(serializers.Serializer):
+    signed_on = serializers.DateField(required=False, allow_null=True)
+    signed_copy = serializers.FileField(required=False)

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from yewu.core.api.base import ScopedViewSet
-from yewu.procurement import services
+from yewu.procurement import comparison, services
 from yewu.procurement.api import serializers as s
 from yewu.procurement.api.documents import PurchaseOrderPdfMixin
 from yewu.procurement.choices import SupplierStatus
 from yewu.procurement.importing import import_suppliers
 from yewu.procurement.models import (
     PaymentRequest,
+    PurchaseContract,
     PurchaseOrder,
+    Quotation,
     Receipt,
     Requisition,
     Supplier,
@@ -77,6 +79,16 @@ class RequisitionViewSet(_ActionScopes, *_READ, ScopedViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return Response(self.get_serializer(services.cancel_requisition(self.get_object(), actor=request.user)).data)
+
+    @extend_schema(request=None, responses=s.ComparisonSerializer,
+                   parameters=[OpenApiParameter("round", int, description="The round (default: the latest).")])
+    @action(detail=True, methods=["get"])
+    def comparison(self, request, pk=None):
+        """The quotations of the requisition compared: lines × suppliers, lowest valid prices marked."""
+        round_param = str(request.query_params.get("round", ""))
+        result = comparison.compare(self.get_object(), Quotation.objects.restrict(request.user, "view"),
+                                    round_no=int(round_param) if round_param.isdigit() else None)
+        return Response(s.ComparisonSerializer(result).data)
 
 
 class SupplierViewSet(_ActionScopes, *_READ, ScopedViewSet):
@@ -286,3 +298,109 @@ class PaymentRequestViewSet(_ActionScopes, *_READ, ScopedViewSet):
         pay = services.pay_payment(self.get_object(), actor=request.user, paid_on=ser.validated_data.get("paid_on"),
                                    reference=ser.validated_data.get("reference", ""))
         return Response(self.get_serializer(pay).data)
+
+
+class QuotationViewSet(_ActionScopes, *_READ, ScopedViewSet):
+    queryset = Quotation.objects.all()
+    serializer_class = s.QuotationSerializer
+    select_related = ("supplier", "requisition", "created_by", "chosen_by")
+    filterset_fields = ["requisition", "supplier", "round", "chosen"]
+    search_fields = ["number", "supplier__name"]
+    ordering_fields = ["created_at", "amount", "valid_until"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    action_scopes = {"choose": "choose", "order": "view"}
+
+    def create(self, request, *args, **kwargs):
+        """Record a quotation; the same supplier, requisition and round again replaces it (a re-quote)."""
+        ser = self.get_serializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        obj = services.save_quotation(None, data, lines=data.pop("lines", None), actor=request.user)
+        return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        obj = self.get_object()
+        ser = self.get_serializer(obj, data=request.data, partial=True)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        obj = services.save_quotation(obj, data, lines=data.pop("lines", None), actor=request.user)
+        return Response(self.get_serializer(obj).data)
+
+    @extend_schema(request=s.ChooseInput, responses=s.QuotationSerializer)
+    @action(detail=True, methods=["post"])
+    def choose(self, request, pk=None):
+        """Choose this quotation (a reason is required when it is not the lowest valid total)."""
+        ser = s.ChooseInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        obj = services.choose_quotation(self.get_object(), reason=ser.validated_data["reason"], actor=request.user)
+        return Response(self.get_serializer(obj).data)
+
+    @extend_schema(request=s.OrderFromQuotationInput, responses=s.PurchaseOrderSerializer)
+    @action(detail=True, methods=["post"])
+    def order(self, request, pk=None):
+        """Create the draft purchase order from the chosen quotation (every order rule applies)."""
+        ser = s.OrderFromQuotationInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        order = services.order_from_quotation(self.get_object(), dict(ser.validated_data), actor=request.user)
+        return Response(s.PurchaseOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class PurchaseContractViewSet(_ActionScopes, *_READ, ScopedViewSet):
+    queryset = PurchaseContract.objects.all()
+    serializer_class = s.PurchaseContractSerializer
+    select_related = ("supplier", "order", "drafted_by", "approval", "signed_copy")
+    filterset_fields = ["status", "supplier", "order", "department"]
+    search_fields = ["number", "title"]
+    ordering_fields = ["created_at", "amount", "signed_on"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    action_scopes = {"submit": "change", "sign": "change", "file": "change", "amend": "change", "cancel": "change"}
+
+    def create(self, request, *args, **kwargs):
+        ser = self.get_serializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        obj = services.save_contract(None, dict(ser.validated_data), actor=request.user)
+        return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        obj = self.get_object()
+        ser = self.get_serializer(obj, data=request.data, partial=True)
+        ser.is_valid(raise_exception=True)
+        data = dict(ser.validated_data)
+        data.pop("order", None)  # a contract stays with its order
+        return Response(self.get_serializer(services.save_contract(obj, data, actor=request.user)).data)
+
+    @extend_schema(request=None, responses=s.PurchaseContractSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Send the draft to legal review."""
+        return Response(self.get_serializer(services.submit_contract(self.get_object(), actor=request.user)).data)
+
+    @extend_schema(request={"multipart/form-data": s.SignInput}, responses=s.PurchaseContractSerializer)
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def sign(self, request, pk=None):
+        """Record the signing: date and signed copy (file). An order waiting for it is issued."""
+        ser = s.SignInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        obj = services.sign_contract(self.get_object(), signed_on=ser.validated_data.get("signed_on"),
+                                     signed_copy=ser.validated_data.get("signed_copy"), actor=request.user)
+        return Response(self.get_serializer(obj).data)
+
+    @extend_schema(request=None, responses=s.PurchaseContractSerializer)
+    @action(detail=True, methods=["post"], url_path="file")
+    def file(self, request, pk=None):
+        """Put the signed contract on file."""
+        return Response(self.get_serializer(services.file_contract(self.get_object(), actor=request.user)).data)
+
+    @extend_schema(request=s.ContractAmendInput, responses=s.PurchaseContractSerializer)
+    @action(detail=True, methods=["post"])
+    def amend(self, request, pk=None):
+        """Make a new version of an approved, signed or filed contract (the old one is superseded)."""
+        ser = s.ContractAmendInput(data=request.data)
+        ser.is_valid(raise_exception=True)
+        new = services.amend_contract(self.get_object(), dict(ser.validated_data), actor=request.user)
+        return Response(self.get_serializer(new).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=s.PurchaseContractSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return Response(self.get_serializer(services.cancel_contract(self.get_object(), actor=request.user)).data)

@@ -61,6 +61,15 @@ class PurchaseOrder(ScopedModel):
     delivery_date = models.DateField(_("delivery date"), null=True, blank=True)
     delivery_place = models.CharField(_("delivery place"), max_length=300, blank=True, default="")
     notes = models.TextField(_("notes"), blank=True, default="")
+    important = models.BooleanField(
+        _("important purchase"), default=False,
+        help_text=_("An important purchase needs a signed purchase contract whatever its amount."),
+    )
+    needs_contract = models.BooleanField(_("needs a contract"), default=False, editable=False)
+    quotation = models.ForeignKey(
+        "procurement.Quotation", verbose_name=_("quotation"), null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="orders",
+    )
     amount = models.DecimalField(_("amount"), default=Decimal("0"), editable=False, **MONEY)
     status = models.CharField(
         _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.DRAFT, editable=False
@@ -108,7 +117,26 @@ class PurchaseOrder(ScopedModel):
         return self.status in ORDER_RECEIVABLE
 
     def can_amend(self) -> bool:
-        return self.status == OrderStatus.ISSUED and not self.receipts.exists()
+        return self.status in (OrderStatus.ISSUED, OrderStatus.AWAITING_CONTRACT) and not self.receipts.exists()
+
+    def signed_contract(self):
+        """The signed (or filed) contract of this order, whichever version of the order it was made
+        for (an amended order keeps its contract); None without one."""
+        from yewu.procurement.models.contracts import PurchaseContract
+
+        return PurchaseContract.objects.signed().filter(order__number=self.number).order_by("-version").first()
+
+    def live_contract(self):
+        """The contract that stands for this order now (draft to filed), None without one."""
+        from yewu.procurement.choices import CONTRACT_LIVE
+        from yewu.procurement.models.contracts import PurchaseContract
+
+        return (PurchaseContract.objects.filter(order__number=self.number, status__in=CONTRACT_LIVE)
+                .order_by("-version").first())
+
+    def contract_missing(self) -> bool:
+        """Needs a contract and none is signed: it may not be sent, received or paid."""
+        return self.needs_contract and self.signed_contract() is None
 
     def accepted_value(self) -> Decimal:
         """Value of the goods that passed inspection: accepted quantity × order price, per line."""

@@ -100,3 +100,36 @@ def receipt(po: PurchaseOrder, user: Any, *, accepted: str | None = None, reject
 def issue(po: PurchaseOrder, user: Any) -> SupplierIssue:
     return SupplierIssue.objects.create(number=next_number("SI"), supplier=po.supplier, order=po,
                                         description="包装破损", reported_by=user)
+
+
+def quotation(req: Requisition, supplier: Supplier, user: Any, *, prices: list[str] | None = None,
+              valid_days: int = 30, round: int = 1, chosen: bool = False, delivery_days: int | None = 10):
+    """A quotation of `supplier` for every line of `req` (prices per line, default its budget price)."""
+    from yewu.procurement.models import Quotation, QuotationLine
+
+    lines = list(req.lines.all())
+    prices = prices or [str(line.budget_price) for line in lines]
+    q = Quotation.objects.create(
+        number=next_number("QT"), requisition=req, supplier=supplier, round=round, created_by=user,
+        valid_until=timezone.localdate() + datetime.timedelta(days=valid_days), delivery_days=delivery_days,
+        payment_terms="货到验收合格后 30 天付款", chosen=chosen,
+    )
+    total = Decimal("0")
+    for line, price in zip(lines, prices, strict=True):
+        QuotationLine.objects.create(quotation=q, requisition_line=line, unit_price=Decimal(price))
+        total += (line.quantity * Decimal(price)).quantize(Decimal("0.01"))
+    q.amount = total
+    q.save(update_fields=["amount"])
+    return q
+
+
+def contract(po: PurchaseOrder, user: Any, *, status: str = "draft", amount: str | None = None):
+    """A contract of the order (the order's amount by default) in the given status."""
+    from yewu.procurement.models import PurchaseContract
+
+    return PurchaseContract.objects.create(
+        number=next_number("PC"), order=po, supplier=po.supplier, department=po.department, drafted_by=user,
+        title=f"{po.supplier.name} 采购合同", terms="质量标准、交货、验收、付款、违约责任。",
+        amount=Decimal(amount) if amount else po.amount, status=status,
+        signed_on=timezone.localdate() if status in ("signed", "filed") else None,
+    )

@@ -4,14 +4,21 @@ see yewu/core/testing/permissions.py."""
 
 from __future__ import annotations
 
+import datetime
+
+from django.utils import timezone
+
 from yewu.core.testing.factories import EmployeeFactory
 from yewu.core.testing.permissions import Place, ScopedModelSpec, ScopedModelTests, register, unique
 from yewu.procurement.choices import OrderStatus, RequisitionStatus
 from yewu.procurement.models import (
     Instalment,
     PaymentRequest,
+    PurchaseContract,
     PurchaseOrder,
     PurchaseOrderLine,
+    Quotation,
+    QuotationLine,
     Receipt,
     ReceiptLine,
     Requisition,
@@ -191,4 +198,71 @@ class TestSupplierEvaluationPermissions(ScopedModelTests):
             quality_weight=40, delivery_weight=30, price_weight=20, service_weight=10, score=90, decision="keep",
             evaluated_by=world.company.admin,
         ),
+    ))
+
+
+def _quotation(world, dept, owner=None):
+    req = _requisition(world, dept, status=RequisitionStatus.APPROVED)
+    return f.quotation(req, f.qualified_supplier(), owner or _someone(dept))
+
+
+def _quotation_payload(world, place):
+    if place == Place.HOME:
+        return None  # own department: the same payload as OWNED
+    dept = world.company.sales if place == Place.OWNED else world.department(place)
+    req = _requisition(world, dept, status=RequisitionStatus.APPROVED)
+    return {"requisition": req.pk, "supplier": f.qualified_supplier().pk,
+            "valid_until": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
+            "lines": [{"requisition_line": line.pk, "unit_price": "20"} for line in req.lines.all()]}
+
+
+class TestQuotationPermissions(ScopedModelTests):
+    spec = register(ScopedModelSpec(
+        Quotation,
+        make=lambda world, dept: _quotation(world, dept),
+        make_owned=lambda world: _quotation(world, world.company.sales, owner=world.user),
+        list_url="procurement:quotation_list",
+        detail_url="procurement:quotation_detail",
+        search_field="number",
+        api_path="/api/procurement/quotations/",
+        api_patch=lambda obj: {"note": unique("changed ")},
+        edit_url="procurement:quotation_edit",
+        edit_changes=lambda obj: {"note": unique("changed ")},
+        api_create=_quotation_payload,
+    ))
+
+
+class TestQuotationLinePermissions(ScopedModelTests):
+    spec = register(ScopedModelSpec(
+        QuotationLine,
+        make=lambda world, dept: _quotation(world, dept).lines.first(),
+        make_owned=lambda world: _quotation(world, world.company.sales, owner=world.user).lines.first(),
+    ))
+
+
+def _contract(world, dept, owner=None):
+    po = _order(world, dept)
+    return f.contract(po, owner or _someone(dept))
+
+
+def _contract_payload(world, place):
+    if place == Place.HOME:
+        return None  # own department: the same payload as OWNED
+    dept = world.company.sales if place == Place.OWNED else world.department(place)
+    return {"order": _order(world, dept).pk, "title": unique("合同")}
+
+
+class TestPurchaseContractPermissions(ScopedModelTests):
+    spec = register(ScopedModelSpec(
+        PurchaseContract,
+        make=lambda world, dept: _contract(world, dept),
+        make_owned=lambda world: _contract(world, world.company.sales, owner=world.user),
+        list_url="procurement:purchasecontract_list",
+        detail_url="procurement:purchasecontract_detail",
+        search_field="title",
+        api_path="/api/procurement/purchase-contracts/",
+        api_patch=lambda obj: {"terms": unique("changed ")},
+        edit_url="procurement:purchasecontract_edit",
+        edit_changes=lambda obj: {"terms": unique("changed ")},
+        api_create=_contract_payload,
     ))
