@@ -24,8 +24,10 @@ from yewu.procurement.models.requisitions import person_name
 
 FONT = "STSong-Light"
 STAMP_RED = "#c0392b"
-#: Orders that have not passed the central department's review, and orders no longer valid.
-NOT_PRINTABLE = frozenset({*ORDER_EDITABLE, OrderStatus.IN_REVIEW, OrderStatus.SUPERSEDED, OrderStatus.CANCELLED})
+#: Orders that have not passed the central department's review (or wait for their signed contract),
+#: and orders no longer valid.
+NOT_PRINTABLE = frozenset({*ORDER_EDITABLE, OrderStatus.IN_REVIEW, OrderStatus.AWAITING_CONTRACT,
+                           OrderStatus.SUPERSEDED, OrderStatus.CANCELLED})
 
 
 class DocumentError(ErrorCode):
@@ -36,11 +38,16 @@ class DocumentError(ErrorCode):
 
 
 def can_print(order: PurchaseOrder) -> bool:
-    """Passed the review and still valid: the order may go to the supplier."""
-    return order.status not in NOT_PRINTABLE
+    """Passed the review, still valid, and its contract signed when it needs one: the order may go
+    to the supplier."""
+    return order.status not in NOT_PRINTABLE and not order.contract_missing()
 
 
 def check_printable(order: PurchaseOrder) -> None:
+    from yewu.procurement.services import check_contract_signed
+
+    if order.status not in NOT_PRINTABLE:
+        check_contract_signed(order)  # a large or important order goes out only with its signed contract
     if not can_print(order):
         raise DomainError(DocumentError.ORDER_NOT_PRINTABLE, number=order.display_number,
                           status=order.get_status_display())

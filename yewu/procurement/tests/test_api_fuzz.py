@@ -47,6 +47,8 @@ def test_fuzzing_the_procurement_api_finds_no_server_error(proc):
         "/api/procurement/receipts/": receipt.pk,
         "/api/procurement/supplier-issues/": po.issues.get().pk,
         "/api/procurement/payment-requests/": payment.pk,
+        "/api/procurement/quotations/": f.quotation(req, po.supplier, user, chosen=True).pk,
+        "/api/procurement/purchase-contracts/": f.contract(po, user, status="approved").pk,
     }
     findings = Findings()
     with _in_test_transaction() as log:

@@ -269,3 +269,16 @@ def test_contracts_need_the_purchaser_grant(proc):
     po = _order(proc, proc.erin.user)
     refused("core.permission_denied", services.save_contract, None, {"order": po, "title": "x"},
             actor=proc.bob.user)
+
+
+def test_the_pdf_for_the_supplier_waits_for_the_signed_contract(proc, gina):
+    from yewu.procurement import documents
+
+    waiting = _order(proc, gina, status=OrderStatus.AWAITING_CONTRACT)
+    refused("procurement.order_not_printable", documents.check_printable, waiting)
+    issued = _order(proc, gina, status=OrderStatus.ISSUED)  # e.g. its contract is being amended
+    assert not documents.can_print(issued)
+    refused("procurement.contract_not_signed", documents.check_printable, issued)
+    f.contract(issued, gina, status=ContractStatus.SIGNED)
+    assert documents.can_print(issued)
+    documents.check_printable(issued)
