@@ -626,25 +626,22 @@ def merge_customers(duplicate: Customer, into: Customer, *, actor: Any) -> Custo
     return keep
 
 
-def _live_customer_for_change(customer: Customer, actor: Any) -> Customer:
-    obj = Customer.objects.select_for_update().get(pk=customer.pk)
-    permissions.require(actor, "change", obj)
-    if not obj.is_live():
-        raise DomainError(CrmError.CUSTOMER_MERGED, name=obj.name, into=str(obj.merged_into))
-    return obj
-
-
 @transaction.atomic
 def save_contact(contact: Contact | None, values: dict[str, Any], *, customer: Customer | None = None,
                  actor: Any) -> Contact:
-    """Add a contact to a customer or change one (changing contacts is changing the customer)."""
+    """Add a contact to a live customer one can see (within one's add grant for contacts) or
+    change one; the customer's trail records it."""
     creating = contact is None
-    target = customer if creating else contact.customer
-    cust = _live_customer_for_change(target, actor)
     if creating:
+        cust = _customer_for_work(customer, actor)
+        _require_place(actor, "add", Contact, owner=cust.owner, department=cust.department)
         obj, before = Contact(customer=cust), {}
     else:
         obj = Contact.objects.select_for_update().get(pk=contact.pk)
+        permissions.require(actor, "change", obj)
+        cust = obj.customer
+        if not cust.is_live():
+            raise DomainError(CrmError.CUSTOMER_MERGED, name=cust.name, into=str(cust.merged_into))
         before = snapshot(obj, CONTACT_FIELDS)
     _apply(obj, CONTACT_FIELDS, values)
     obj.name = _text(obj.name, 100)

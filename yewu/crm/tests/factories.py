@@ -114,9 +114,9 @@ def visit(cust: Customer, owner: Any = None, *, planned_on: datetime.date | None
 
 
 def communication(cust: Customer, author: Any = None, **kw: Any) -> Communication:
+    kw.setdefault("at", timezone.now())
     return Communication.objects.create(customer=cust, owner=cust.owner, department=cust.department,
-                                        author=author or cust.owner, at=timezone.now(), channel=Channel.PHONE,
-                                        content="电话沟通需求", **kw)
+                                        author=author or cust.owner, channel=Channel.PHONE, content="电话沟通需求", **kw)
 
 
 def follow_up(cust: Customer, *, due_on: datetime.date | None = None, kind: str = FollowUpKind.ACTION,
@@ -126,6 +126,6 @@ def follow_up(cust: Customer, *, due_on: datetime.date | None = None, kind: str 
 
 
 def care_task(cust: Customer, **kw: Any) -> CareTask:
+    kw.setdefault("occasion_on", timezone.localdate())
     return CareTask.objects.create(customer=cust, owner=cust.owner, department=cust.department, kind="birthday",
-                                   contact=kw.pop("contact", None) or contact(cust), occasion_on=timezone.localdate(),
-                                   message="生日快乐", **kw)
+                                   contact=kw.pop("contact", None) or contact(cust), message="生日快乐", **kw)

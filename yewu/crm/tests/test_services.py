@@ -382,3 +382,18 @@ def test_a_follow_up_is_done_by_recording_the_contact(crm):
     with pytest.raises(DomainError):
         services.cancel_follow_up(other, reason="", actor=crm.bob.user)
     assert services.cancel_follow_up(other, reason="客户已流失", actor=crm.bob.user).status == FollowUpStatus.CANCELLED
+
+
+def test_settings_keep_codes_unique_and_cadences_not_negative(crm):
+    from yewu.crm.models import CustomerClass, LeadSource
+
+    with pytest.raises(DomainError) as err:
+        services.save_setting(LeadSource, None, {"code": "fair", "name": "x"}, actor=crm.admin)
+    assert _code(err) == "crm.code_taken"
+    with pytest.raises(DomainError) as err:
+        services.save_setting(CustomerClass, crm.key, {"follow_up_days": -5}, actor=crm.admin)
+    assert _code(err) == "crm.cadence_negative"
+    with pytest.raises(DomainError) as err:
+        services.save_setting(CustomerClass, crm.key, {"follow_up_days": 7}, actor=crm.bob.user)
+    assert _code(err) == "core.permission_denied"
+    assert services.save_setting(CustomerClass, crm.key, {"follow_up_days": 14}, actor=crm.admin).follow_up_days == 14
