@@ -112,6 +112,14 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "procurement.approve_paymentrequest": A, "procurement.pay_paymentrequest": A,
         },
     ),
+    "legal_reviewer": (
+        _("Legal review (purchase contracts)"),
+        {
+            "org.view_department": A,
+            **{f"procurement.view_{model}": A for model in ("purchasecontract", "purchaseorder", "supplier",
+                                                             "supplierqualification", "quotation")},
+        },
+    ),
     "sales": (
         _("Sales"),
         {
@@ -133,6 +141,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
 ROLE_NAMES = {
     "staff": "员工", "manager": "部门经理", "hr": "人事管理员", "executive": "公司领导", "auditor": "审计员",
     "process_admin": "流程管理员", "purchaser": "采购专员", "finance_clerk": "财务付款审核",
+    "legal_reviewer": "法务审核",
     "sales": "销售", "crm_admin": "客户管理员",
 }
 

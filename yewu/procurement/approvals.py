@@ -5,8 +5,8 @@ workflow hooks through which the approvals move the records bound to them.
                               manager when the decision table "采购审批层级" says so (default: above
                               50,000 CNY; administrators change the table, not the diagram)
     procurement_order         the central department reviews a purchase order before it is issued
-    procurement_contract      legal review of a purchase contract (by the central department's
-                              manager) before it is signed; its decision table "采购合同要求" says
+    procurement_contract      legal review of a purchase contract (by the manager of the legal
+                              department, 法务部) before it is signed; its decision table "采购合同要求" says
                               which orders need a contract (default: from 100,000 CNY, or flagged
                               important) — administrators change the table, not the code
 
@@ -44,6 +44,7 @@ def _step(assignee: dict, *, sop: str, due: int, remind: int, mode: str = "any",
 
 
 CENTRAL = {"type": "position", "position": "manager", "department": "central"}
+LEGAL = {"type": "position", "position": "manager", "department": "legal"}
 
 
 @dataclass(frozen=True)
@@ -122,13 +123,13 @@ ORDER = Process(
 CONTRACT = Process(
     key=CONTRACT_KEY,
     name="采购合同法务审核",
-    description="金额较大或重要的采购在签订合同前，合同文本由法务审核（由业务集中管理部负责人承担），"
-                "审核通过后方可签订、归档。哪些订单必须签订合同由决策表“采购合同要求”判定"
+    description="金额较大或重要的采购在签订合同前，合同文本由法务部审核，审核通过后方可签订、归档。"
+                "哪些订单必须签订合同由决策表“采购合同要求”判定"
                 "（默认：订单金额达到 10 万元或标记为重要采购）。",
     dmn=True,
     steps={
         "legal_review": _step(
-            CENTRAL, due=48, remind=8, requester_is_approver="approve",
+            LEGAL, due=48, remind=8, requester_is_approver="approve",
             sop="1. 核对合同主体与订单供应商一致，供应商仍在合格供应商名录内。\n"
                 "2. 核对合同金额不超过订单金额，标的、数量、单价与订单一致。\n"
                 "3. 审查质量标准、交货、验收、付款、违约责任和争议解决条款是否明确，风险是否可控。\n"
@@ -141,6 +142,7 @@ CONTRACT = Process(
         {"name": "supplier", "label": "供应商", "type": "text", "max_length": 200},
         {"name": "amount", "label": "合同金额", "type": "money", "required": True},
         {"name": "title", "label": "合同名称", "type": "text", "max_length": 200},
+        {"name": "terms", "label": "合同条款", "type": "textarea", "max_length": 20000},
     ],
 )
 

@@ -1177,7 +1177,7 @@ def submit_contract(contract: PurchaseContract, *, actor: Any) -> PurchaseContra
     record_event(obj, "contract.submitted", actor=actor, department=obj.department,
                  data={"status": [old, obj.status], "amount": str(obj.amount)})
     form = {"contract": obj.display_number, "order": order.display_number, "supplier": obj.supplier.name[:200],
-            "amount": str(obj.amount), "title": obj.title[:200]}
+            "amount": str(obj.amount), "title": obj.title[:200], "terms": obj.terms[:20000]}
     instance = start_process(
         approvals.CONTRACT_KEY, actor=actor, title=f"{obj.display_number} {obj.title}"[:200],
         form=form, record=obj, department=obj.department,

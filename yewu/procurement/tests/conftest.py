@@ -51,3 +51,13 @@ def proc(company):
     company.dave.user.groups.add(roles["staff"], roles["finance_clerk"])
     approvals.install(company.admin)
     return Proc(company=company, central=central, erin=erin, frank=frank, roles=roles)
+
+
+@pytest.fixture
+def legal(proc):
+    """The legal department (法务部) and its head, lena, who reviews purchase contracts."""
+    lena = EmployeeFactory(user=UserFactory(username="lena"), name="Lena 莉娜",
+                           department=DepartmentFactory(name="法务部", code="legal", parent=proc.hq),
+                           position=proc.head)
+    lena.user.groups.add(proc.roles["staff"], proc.roles["legal_reviewer"])
+    return lena.user

@@ -114,7 +114,7 @@ def test_staff_cannot_choose_and_see_only_their_own_quotations(proc):
     assert comparison.status_code == 200 and [q["id"] for q in comparison.json()["quotations"]] == [mine.pk]
 
 
-def test_a_contract_drafted_reviewed_signed_and_filed_through_the_api(proc, erin):
+def test_a_contract_drafted_reviewed_signed_and_filed_through_the_api(proc, erin, legal):
     req = f.requisition(proc.bob.user, proc.sales, status=RequisitionStatus.APPROVED, lines=(("服务器", "2", "60000"),))
     po = f.order(req, f.qualified_supplier(), proc.erin.user, status=OrderStatus.AWAITING_CONTRACT)
     PurchaseOrder.objects.filter(pk=po.pk).update(needs_contract=True)
@@ -131,7 +131,7 @@ def test_a_contract_drafted_reviewed_signed_and_filed_through_the_api(proc, erin
     assert resp.status_code == 200 and resp.json()["status"] == "legal_review" and resp.json()["approval"]
     assert_error(erin.patch(f"{C}{body['id']}/", {"terms": "改"}, format="json"), 400, "procurement.contract_locked")
     contract = PurchaseContract.objects.get()
-    approve_open(contract.approval, proc.erin.user)
+    approve_open(contract.approval, legal)
     assert_error(erin.post(f"{C}{contract.pk}/sign/", {"signed_on": timezone.localdate().isoformat()},
                            format="multipart"), 400, "procurement.contract_signed_copy_required")
     copy = SimpleUploadedFile("signed.pdf", b"%PDF-1.4 signed", content_type="application/pdf")

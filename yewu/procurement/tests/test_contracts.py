@@ -23,8 +23,8 @@ BIG = (("服务器", "2", "60000.00"),)  # 120,000: above the default contract t
 
 
 @pytest.fixture
-def gina(proc):
-    """A purchaser in the central department who is not its head: erin (the head) reviews for legal."""
+def gina(proc, legal):
+    """A purchaser in the central department; lena, head of the legal department, reviews contracts."""
     from yewu.core.testing.factories import EmployeeFactory, UserFactory
 
     buyer = EmployeeFactory(user=UserFactory(username="gina"), name="Gina 吉娜", department=proc.central,
@@ -164,15 +164,16 @@ def test_an_amended_order_keeps_its_signed_contract(proc, gina):
 # --- the contract's own life ---------------------------------------------------------------------
 
 
-def test_a_contract_is_drafted_reviewed_by_legal_signed_and_filed(proc, gina):
+def test_a_contract_is_drafted_reviewed_by_legal_signed_and_filed(proc, gina, legal):
     po = _order(proc, gina)
     c = services.save_contract(None, {"order": po, "title": "服务器采购合同", "terms": "……"}, actor=gina)
     assert c.number.startswith("PC-") and c.amount == po.amount and c.supplier == po.supplier
     assert c.department == po.department and c.status == ContractStatus.DRAFT
     c = services.submit_contract(c, actor=gina)
     assert c.status == ContractStatus.LEGAL_REVIEW and c.approval is not None
-    assert open_assignees(c.approval) == {"erin"}
-    approve_open(c.approval, proc.erin.user, comment="条款合规")
+    assert open_assignees(c.approval) == {"lena"}
+    assert c.approval.form_data["terms"] == "……"
+    approve_open(c.approval, legal, comment="条款合规")
     c.refresh_from_db()
     assert c.status == ContractStatus.APPROVED and c.approved_at is not None
     c = services.sign_contract(c, signed_on=timezone.localdate(), signed_copy=_copy(), actor=gina)
@@ -183,16 +184,25 @@ def test_a_contract_is_drafted_reviewed_by_legal_signed_and_filed(proc, gina):
         "contract.created", "contract.submitted", "contract.approved", "contract.signed", "contract.filed"]
 
 
-def test_the_reviewer_who_submits_still_reviews_explicitly(proc):
-    po = _order(proc, proc.erin.user)
-    c = services.submit_contract(f.contract(po, proc.erin.user), actor=proc.erin.user)
-    assert c.status == ContractStatus.LEGAL_REVIEW and open_assignees(c.approval) == {"erin"}
+def test_the_reviewer_who_submits_still_reviews_explicitly(proc, legal):
+    legal.groups.add(proc.roles["purchaser"])
+    po = _order(proc, legal)
+    c = services.submit_contract(f.contract(po, legal), actor=legal)
+    assert c.status == ContractStatus.LEGAL_REVIEW and open_assignees(c.approval) == {"lena"}
 
 
-def test_a_contract_rejected_by_legal_goes_back_to_draft_and_can_be_changed(proc, gina):
+def test_the_legal_reviewer_may_read_contracts_and_orders_but_not_change_them(proc, gina, legal):
+    from yewu.core import permissions
+
+    c = f.contract(_order(proc, gina), gina)
+    assert permissions.can(legal, "view", c) and permissions.can(legal, "view", c.order)
+    assert not permissions.can(legal, "change", c)
+
+
+def test_a_contract_rejected_by_legal_goes_back_to_draft_and_can_be_changed(proc, gina, legal):
     c = services.submit_contract(f.contract(_order(proc, gina), gina), actor=gina)
     task = Task.objects.get(instance=c.approval, status="open")
-    wf.reject_task(task, actor=proc.erin.user, comment="违约条款不明确")
+    wf.reject_task(task, actor=legal, comment="违约条款不明确")
     c.refresh_from_db()
     assert c.status == ContractStatus.DRAFT
     c = services.save_contract(c, {"terms": "明确违约责任"}, actor=gina)

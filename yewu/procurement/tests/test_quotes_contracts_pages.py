@@ -83,7 +83,7 @@ def test_staff_see_no_choose_button_and_cannot_choose(proc):
     assert not q.chosen
 
 
-def test_a_contract_goes_from_draft_to_filed_on_its_pages(proc):
+def test_a_contract_goes_from_draft_to_filed_on_its_pages(proc, legal):
     req = f.requisition(proc.bob.user, proc.sales, status=RequisitionStatus.APPROVED, lines=(("服务器", "2", "60000"),))
     po = f.order(req, f.qualified_supplier(), proc.erin.user, status=OrderStatus.AWAITING_CONTRACT)
     PurchaseOrder.objects.filter(pk=po.pk).update(needs_contract=True)
@@ -104,7 +104,9 @@ def test_a_contract_goes_from_draft_to_filed_on_its_pages(proc):
     assert contract.status == ContractStatus.LEGAL_REVIEW
     content = erin.get(contract.get_absolute_url()).content.decode()
     assert 'data-testid="approval"' in content and contract.approval.number in content
-    approve_open(contract.approval, proc.erin.user)
+    # the legal reviewer reads the contract page and decides in the approval
+    assert "质保三年" in _client(legal).get(contract.get_absolute_url()).content.decode()
+    approve_open(contract.approval, legal)
     copy = SimpleUploadedFile("signed.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
     resp = erin.post(reverse("procurement:purchasecontract_sign", args=[contract.pk]),
                      {"signed_on": timezone.localdate().isoformat(), "signed_copy": copy})
