@@ -107,7 +107,7 @@ def measure(quick: bool) -> dict:
 
         profiler.disable()
         stats = pstats.Stats(profiler, stream=sys.stderr)
-        stats.sort_stats(os.environ.get("YEWU_BENCH_PROFILE_SORT", "cumulative")).print_stats(45)
+        stats.sort_stats(os.environ.get("YEWU_BENCH_PROFILE_SORT", "cumulative")).print_stats(os.environ.get("YEWU_BENCH_PROFILE_FILTER", ""), 45)
         stats.print_callees(os.environ.get("YEWU_BENCH_PROFILE_CALLEES", "_decide_locked|_task_for_update"))
     assert ProcessInstance.objects.filter(pk__in=[s.pk for s in started], status="approved").count() == instances
     state_size = len(ProcessInstance.objects.order_by("-pk").values_list("state", flat=True).first() or "")

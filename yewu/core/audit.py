@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from yewu.core.models import CaseHead, Event, Seal
 from yewu.core.models.audit import canonical_json
+from yewu.core.sql import Table
 
 GENESIS = "0" * 64
 SEAL_MARGIN = datetime.timedelta(minutes=5)
@@ -160,25 +161,28 @@ def _write(events: list[Event]) -> None:
                 head.last_seq, head.last_hash = event.seq, event.hash
                 head.last_activity, head.last_timestamp = event.activity, event.timestamp
             heads.append(head)
-        if len(events) == 1:
-            events[0].save(force_insert=True)
-        else:
-            Event.objects.bulk_create(events)
+        _EVENTS.insert_objects(events, _EVENT_COLUMNS)
         for head in heads:
-            CaseHead.objects.filter(pk=head.pk).update(
-                last_seq=head.last_seq, last_hash=head.last_hash,
+            _HEADS.update_pk(
+                head.pk, last_seq=head.last_seq, last_hash=head.last_hash,
                 last_activity=head.last_activity, last_timestamp=head.last_timestamp,
             )
 
 
+# Appending runs on every state change: its statements go through yewu.core.sql (no ORM compile).
+_EVENTS = Table(Event)
+_EVENT_COLUMNS = tuple(n for n in _EVENTS.all_columns if n != "id")
+_HEADS = Table(CaseHead)
+
+
 def _locked_head(case_type: str, case_id: str) -> CaseHead:
-    heads = CaseHead.objects.select_for_update().filter(case_type=case_type, case_id=case_id)
-    head = next(iter(heads), None)
-    if head is None:
+    where = f"{_HEADS.col('case_type')} = %s AND {_HEADS.col('case_id')} = %s"
+    found = _HEADS.select(where, [case_type, case_id], for_update=True)
+    if not found:
         # First event of the case; a concurrent first writer is absorbed by the unique key.
         CaseHead.objects.bulk_create([CaseHead(case_type=case_type, case_id=case_id)], ignore_conflicts=True)
-        head = heads.get()
-    return head
+        found = _HEADS.select(where, [case_type, case_id], for_update=True)
+    return found[0]
 
 
 def history(obj: models.Model) -> models.QuerySet[Event]:

@@ -17,6 +17,7 @@ no longer count for the step that runs again.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime
 import json
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, models
+from django.db import DatabaseError, connection, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +37,7 @@ from yewu.core.audit import atomic, record_event
 from yewu.core.errors import DomainError
 from yewu.core.models import Event
 from yewu.core.services import next_number, notify
+from yewu.core.sql import Increment, Table
 from yewu.org.models import Department, Employee
 from yewu.org.models.employees import EmployeeStatus
 from yewu.workflow import assignment, engine, forms_schema, hooks
@@ -46,6 +48,7 @@ from yewu.workflow.models import (
     CarbonCopy,
     ProcessDefinition,
     ProcessInstance,
+    ProcessVersion,
     Task,
 )
 
@@ -74,20 +77,89 @@ def _event(instance: ProcessInstance, activity: str, *, actor: Any, data: dict |
 
 
 def _lock(instance: ProcessInstance | int) -> ProcessInstance:
-    """The approval row, locked until the transaction ends (only that row: `of=self`, else
-    PostgreSQL would also lock its version and definition, serialising every approval of a process)."""
+    """The approval row, locked until the transaction ends (only that row: `FOR UPDATE OF` it,
+    else PostgreSQL would also lock its version and requester), with its requester and version.
+
+    One statement through yewu.core.sql (this runs on every action); the version and its process
+    come from `_version`'s cache."""
     pk = instance if isinstance(instance, int) else instance.pk
-    return (
-        ProcessInstance.objects.select_for_update(of=("self",))
-        .select_related("version__definition", "requester", "department")
-        .get(pk=pk)
-    )
+    sql, n_instance, n_user, n_dept = _lock_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise ProcessInstance.DoesNotExist(f"approval {pk} does not exist")
+    locked = _INSTANCES.reader()(row[:n_instance])
+    locked.requester = _users().reader()(row[n_instance:n_instance + n_user])
+    locked.department = _DEPARTMENTS.reader()(row[n_instance + n_user:n_instance + n_user + n_dept])
+    locked.version = _version(locked.version_id, row[-2], row[-1])
+    return locked
+
+
+_INSTANCES = Table(ProcessInstance)
+_TASKS = Table(Task)
+_DEPARTMENTS = Table(Department)
+_LOCK_SQL: dict[str, Any] = {}
+
+
+def _users() -> Table:
+    table = _LOCK_SQL.get("users")
+    if table is None:
+        table = _LOCK_SQL["users"] = Table(get_user_model())  # type: ignore[assignment]
+    return table  # type: ignore[return-value]
+
+
+def _lock_sql() -> tuple[str, int, int, int]:
+    hit = _LOCK_SQL.get(connection.vendor)
+    if hit is None:
+        q = connection.ops.quote_name
+        users, depts = _users(), _DEPARTMENTS
+        version = ProcessVersion._meta.db_table
+        sql = (
+            f"SELECT {_INSTANCES.columns_sql()}, {users.columns_sql()}, {depts.columns_sql()}, "
+            f"{q(version)}.{q('status')}, {q(version)}.{q('created_at')} FROM {q(_INSTANCES.table)} "
+            f"INNER JOIN {q(users.table)} ON {q(users.table)}.{q(users.meta.pk.column)} = "
+            f"{q(_INSTANCES.table)}.{_INSTANCES.col('requester_id')} "
+            f"INNER JOIN {q(depts.table)} ON {q(depts.table)}.{q('id')} = "
+            f"{q(_INSTANCES.table)}.{_INSTANCES.col('department_id')} "
+            f"INNER JOIN {q(version)} ON {q(version)}.{q('id')} = {q(_INSTANCES.table)}.{_INSTANCES.col('version_id')} "
+            f"WHERE {q(_INSTANCES.table)}.{q('id')} = %s"
+        )
+        if connection.features.has_select_for_update_of:
+            sql += f" FOR UPDATE OF {q(_INSTANCES.table)}"
+        hit = _LOCK_SQL[connection.vendor] = (
+            sql, len(_INSTANCES.all_columns), len(users.all_columns), len(depts.all_columns)
+        )
+    return hit
+
+
+_VERSIONS: dict[int, tuple[Any, ProcessVersion]] = {}
+
+
+def _version(pk: int, status: str, created_at: Any) -> ProcessVersion:
+    """A process version with its process. Only a draft's diagram, steps, form and DMN change, and
+    approvals never run on drafts; other versions are kept per process (keyed by their creation time
+    too: a primary key reused after a restore or a rolled-back test is another version). Each caller
+    gets its own copy, with the status read under the lock."""
+    hit = _VERSIONS.get(pk)
+    if hit is None or hit[0] != created_at or status == VersionStatus.DRAFT:
+        version = ProcessVersion.objects.select_related("definition").get(pk=pk)
+        version.steps  # noqa: B018 -- parsed once, shared by the copies
+        if status == VersionStatus.DRAFT:
+            return version
+        if len(_VERSIONS) > 500:
+            _VERSIONS.clear()
+        _VERSIONS[pk] = hit = (created_at, version)
+    version = copy.copy(hit[1])
+    version.status = status
+    return version
 
 
 def _save_state(instance: ProcessInstance, workflow: Any, **fields: Any) -> None:
     """Write engine state with an optimistic version check (the row lock makes it a formality)."""
-    updated = ProcessInstance.objects.filter(pk=instance.pk, revision=instance.revision).update(
-        state=engine.dump(workflow), revision=instance.revision + 1, **fields
+    updated = _INSTANCES.update(
+        f"{_INSTANCES.col('id')} = %s AND {_INSTANCES.col('revision')} = %s", [instance.pk, instance.revision],
+        state=engine.dump(workflow), revision=instance.revision + 1, **fields,
     )
     if updated != 1:
         raise DomainError(WorkflowError.CONFLICT)
@@ -98,7 +170,7 @@ def _save_state(instance: ProcessInstance, workflow: Any, **fields: Any) -> None
 
 def _touch(instance: ProcessInstance, **fields: Any) -> None:
     """A change to the task rows without an engine step still moves the revision on."""
-    ProcessInstance.objects.filter(pk=instance.pk).update(revision=models.F("revision") + 1, **fields)
+    _INSTANCES.update_pk(instance.pk, revision=Increment(1), **fields)
     instance.revision += 1
     for key, value in fields.items():
         setattr(instance, key, value)
@@ -159,8 +231,11 @@ def _approved_by(instance: ProcessInstance) -> set[int]:
     Approvals undone by a return (rows detached from the engine) do not count; a delegate's
     approval counts for the person they stood in for.
     """
-    rows = instance.tasks.filter(decision=Decision.APPROVED).exclude(spiff_task="")
-    return {principal or assignee for assignee, principal in rows.values_list("assignee_id", "principal_id")}
+    rows = _TASKS.values(
+        f"{_TASKS.col('instance_id')} = %s AND {_TASKS.col('decision')} = %s AND {_TASKS.col('spiff_task')} <> ''",
+        [instance.pk, Decision.APPROVED], names=("assignee_id", "principal_id"),
+    )
+    return {principal or assignee for assignee, principal in rows}
 
 
 def _url(instance: ProcessInstance) -> str:
@@ -285,7 +360,7 @@ def _open_step(
                 due_at=None if waits else _due(settings_, now),
             )
         )
-    Task.objects.bulk_create(rows)
+    _TASKS.insert_objects(rows)
     _event(
         instance, f"{step_id}.opened", actor=actor,
         data={"assignees": [r.assignee_id for r in rows], "mode": str(mode),
@@ -454,10 +529,13 @@ def _task_for_update(task: Task, actor: Any) -> tuple[ProcessInstance, Task]:
     """Lock the approval, re-read the task, and check that `actor` may act on it now."""
     instance = _lock(task.instance_id)
     # One read for the task, the rest of its step and every live row of the approval.
-    rows = list(
-        instance.tasks.filter(Q(pk=task.pk) | Q(spiff_task=task.spiff_task) | Q(status__in=LIVE))
-        .order_by("order", "pk")
+    c = _TASKS.col
+    rows = _TASKS.select(
+        f"{c('instance_id')} = %s AND ({c('id')} = %s OR {c('spiff_task')} = %s OR {c('status')} IN (%s, %s))",
+        [instance.pk, task.pk, task.spiff_task, *LIVE], order_by=f"{c('order')}, {c('id')}",
     )
+    for r in rows:
+        r.instance = instance
     task = next(r for r in rows if r.pk == task.pk)
     if task.assignee_id == actor.pk:
         task.assignee = actor  # the principal (rare) is read when an event names it
@@ -476,7 +554,9 @@ def _close(task: Task, decision: str, comment: str, status: str = TaskStatus.DON
     task.decision = decision
     task.comment = comment
     task.completed_at = timezone.now()
-    task.save(update_fields=["status", "decision", "comment", "completed_at"])
+    _TASKS.update_pk(
+        task.pk, status=task.status, decision=task.decision, comment=task.comment, completed_at=task.completed_at
+    )
 
 
 def _step_rows(instance: ProcessInstance, spiff_task_id: str) -> list[Task]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import json
 
 from django.conf import settings
@@ -86,14 +87,23 @@ class ProcessVersion(ScopedModel):
 
     @property
     def steps(self) -> dict:
-        try:
-            value = json.loads(self.steps_json or "{}")
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
+        """The per-step settings (a fresh copy: callers may change it; parsed once per text)."""
+        cached = self.__dict__.get("_steps_parsed")
+        if cached is None or cached[0] is not self.steps_json:
+            try:
+                value = json.loads(self.steps_json or "{}")
+            except ValueError:
+                value = {}
+            cached = self.__dict__["_steps_parsed"] = (self.steps_json, value if isinstance(value, dict) else {})
+        return copy.deepcopy(cached[1])
 
     def step(self, bpmn_id: str) -> dict:
-        return self.steps.get(bpmn_id, {})
+        """One step's settings, read-only (do not change the dict)."""
+        cached = self.__dict__.get("_steps_parsed")
+        if cached is None or cached[0] is not self.steps_json:
+            self.steps  # noqa: B018 -- parses and caches
+            cached = self.__dict__["_steps_parsed"]
+        return cached[1].get(bpmn_id, {})
 
     @property
     def form(self) -> list:

@@ -1,0 +1,57 @@
+"""yewu.core.sql writes and reads exactly what the ORM writes and reads."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from yewu.core.models import CaseHead, Notification
+from yewu.core.sql import Increment, Table
+from yewu.core.testing.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_inserted_rows_read_back_through_the_orm_with_the_same_values():
+    user = UserFactory()
+    at = timezone.now().replace(microsecond=123456)
+    table = Table(Notification)
+    rows = [
+        Notification(recipient=user, title="一", body="", url="/a/", created_at=at),
+        Notification(recipient=user, title="二", body="正文", url="", created_at=at + datetime.timedelta(seconds=1)),
+    ]
+    table.insert_objects(rows, ("recipient_id", "title", "body", "url", "created_at"))
+
+    assert [r.pk for r in rows] == sorted(r.pk for r in rows)
+    stored = {n.pk: n for n in Notification.objects.all()}
+    assert [(stored[r.pk].title, stored[r.pk].body, stored[r.pk].created_at) for r in rows] == [
+        ("一", "", at), ("二", "正文", at + datetime.timedelta(seconds=1))
+    ]
+    assert stored[rows[0].pk].read_at is None
+
+
+def test_select_converts_like_the_orm_and_update_changes_only_the_matching_rows():
+    at = timezone.now().replace(microsecond=5)
+    heads = CaseHead.objects.bulk_create([
+        CaseHead(case_type="t.a", case_id="1", last_seq=3, last_timestamp=at),
+        CaseHead(case_type="t.a", case_id="2"),
+    ])
+    table = Table(CaseHead)
+    [read] = table.select(f"{table.col('case_id')} = %s", ["1"])
+    orm = CaseHead.objects.get(pk=heads[0].pk)
+    assert (read.pk, read.case_type, read.last_seq, read.last_timestamp) == (
+        orm.pk, orm.case_type, orm.last_seq, orm.last_timestamp
+    )
+    assert isinstance(read.last_timestamp, datetime.datetime) and read.last_timestamp.tzinfo is not None
+    later = at + datetime.timedelta(minutes=1)
+
+    assert table.update_pk(heads[0].pk, last_seq=Increment(2), last_timestamp=later, last_activity="x.done") == 1
+
+    changed, untouched = CaseHead.objects.get(pk=heads[0].pk), CaseHead.objects.get(pk=heads[1].pk)
+    assert (changed.last_seq, changed.last_timestamp, changed.last_activity) == (5, later, "x.done")
+    assert (untouched.last_seq, untouched.last_timestamp, untouched.last_activity) == (0, None, "")
+    assert table.values(f"{table.col('case_type')} = %s", ["t.a"], names=("case_id", "last_seq")) in (
+        [("1", 5), ("2", 0)], [("2", 0), ("1", 5)]
+    )
