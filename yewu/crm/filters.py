@@ -135,11 +135,16 @@ class CustomerClassFilterSet(ScopedFilterSet):
 
 
 class HolidayFilterSet(ScopedFilterSet):
-    year = django_filters.NumberFilter(label=_("Year"), field_name="date", lookup_expr="year")
+    year = django_filters.NumberFilter(label=_("Year"), method="in_year")
 
     class Meta:
         model = Holiday
         fields = ["q", "year", "is_active"]
+
+    def in_year(self, queryset, name, value):
+        if value != int(value) or not 1 <= value <= 9999:
+            return queryset.none()
+        return queryset.filter(date__year=int(value))
 
 
 class CareTemplateFilterSet(ScopedFilterSet):

@@ -649,7 +649,7 @@ class FollowUpDetailView(ObjectDetailView):
         Column("result", _("Done with")),
         Column("reminded_at", _("Reminded at"), kind="datetime"),
         Column("escalated_at", _("Escalated at"), kind="datetime"),
-        Column("escalated_to", _("Escalated to")),
+        Column("escalated_to_name", _("Escalated to")),
     ]
 
     def get_context_data(self, **kwargs):

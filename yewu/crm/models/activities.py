@@ -178,6 +178,10 @@ class FollowUp(_Owned):
     def is_open(self) -> bool:
         return self.status == FollowUpStatus.OPEN
 
+    @property
+    def escalated_to_name(self) -> str:
+        return person_name(self.escalated_to)
+
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         return self.is_open() and self.due_on < (today or timezone.localdate())
 

@@ -178,3 +178,14 @@ def test_the_menu_shows_the_crm_to_sales_and_the_settings_only_to_administrators
     assert reverse("crm:customerclass_list") not in page
     assert _client(crm.dave.user).get(reverse("crm:customer_list")).status_code == 200  # managers see their own
     assert reverse("crm:customerclass_list") in _client(crm.admin).get(reverse("crm:customer_list")).content.decode()
+
+
+def test_a_follow_up_escalated_by_the_worker_shows_who_was_told_and_a_system_entry(crm):
+    from yewu.crm import services
+
+    fu = f.follow_up(f.customer(crm.bob.user), due_on=timezone.localdate() - datetime.timedelta(days=2))
+    services.run_follow_ups()
+    resp = _client(crm.alice.user).get(fu.get_absolute_url())
+    content = resp.content.decode()
+    assert resp.status_code == 200 and crm.alice.name in content
+    assert label_for("follow_up.escalated") in content
