@@ -210,13 +210,15 @@ def contract_rules_xml() -> str:
     """The decision table in force: the published (else trial) version's of the contract process,
     else the one shipped with the module (before the process is installed)."""
     from yewu.workflow.choices import VersionStatus
+    from yewu.workflow.models import ProcessVersion
 
-    definition = ProcessDefinition.objects.filter(key=CONTRACT_KEY).first()
-    if definition is not None:
-        for status in (VersionStatus.PUBLISHED, VersionStatus.TRIAL):
-            version = definition.versions.filter(status=status).order_by("-version").only("dmn_xml").first()
-            if version is not None and (version.dmn_xml or "").strip():
-                return version.dmn_xml
+    rows = (ProcessVersion.objects.filter(definition__key=CONTRACT_KEY,
+                                          status__in=(VersionStatus.PUBLISHED, VersionStatus.TRIAL))
+            .order_by("-version").values_list("status", "dmn_xml"))
+    found = dict(reversed(list(rows)))  # per status, the newest version's table
+    for status in (VersionStatus.PUBLISHED, VersionStatus.TRIAL):
+        if (found.get(status) or "").strip():
+            return found[status]
     return CONTRACT.dmn_xml()
 
 

@@ -44,6 +44,14 @@ class Comparison:
         return quotation.pk in self.valid and quotation.amount == self.lowest_total
 
 
+def choice_settled(requisition: Requisition) -> bool:
+    """An order was placed from the chosen quotation: the choice stands (choose_quotation refuses)."""
+    from yewu.procurement.choices import OrderStatus
+
+    return (Quotation.objects.filter(requisition=requisition, chosen=True, orders__isnull=False)
+            .exclude(orders__status__in=(OrderStatus.CANCELLED, OrderStatus.SUPERSEDED)).exists())
+
+
 def compare(
     requisition: Requisition, quotations: Any, *, round_no: int | None = None, today: datetime.date | None = None
 ) -> Comparison:

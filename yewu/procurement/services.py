@@ -1071,8 +1071,9 @@ def choose_quotation(quotation: Quotation, *, reason: str = "", actor: Any) -> Q
 
 @transaction.atomic
 def order_from_quotation(quotation: Quotation, values: dict[str, Any] | None = None, *, actor: Any) -> PurchaseOrder:
-    """Create the draft purchase order from the chosen quotation: the requisition's lines at the
-    quoted prices, the promised delivery date, the payment terms in the notes. It goes through
+    """Create the draft purchase order from the chosen quotation (one order per quotation): the
+    requisition's lines at the quoted prices, the promised delivery date, the payment terms in the
+    notes. It goes through
     save_purchase_order, so every order rule applies (approved requisition, qualified supplier,
     within the approved amount plus the tolerance)."""
     obj = Quotation.objects.select_related("supplier", "requisition").get(pk=quotation.pk)
@@ -1083,6 +1084,9 @@ def order_from_quotation(quotation: Quotation, values: dict[str, Any] | None = N
     if not obj.is_valid_on():
         raise DomainError(ProcurementError.QUOTATION_EXPIRED, supplier=obj.supplier.name,
                           date=obj.valid_until.isoformat())
+    if not obj.can_edit():  # one order per quotation
+        order = obj.orders.exclude(status__in=[OrderStatus.CANCELLED, OrderStatus.SUPERSEDED]).first()
+        raise DomainError(ProcurementError.QUOTATION_ORDERED, supplier=obj.supplier.name, order=str(order))
     quoted = {q.requisition_line_id: q.unit_price for q in obj.lines.all()}
     lines = [
         {"requisition_line": line.pk, "name": line.name, "specification": line.specification,

@@ -663,7 +663,8 @@ class QuotationDetailView(ObjectDetailView):
         user = self.request.user
         ctx["lines"] = obj.lines.select_related("requisition_line")
         ctx["valid"] = obj.is_valid_on()
-        ctx["can_choose"] = ctx["valid"] and not obj.chosen and permissions.can(user, "choose", obj)
+        ctx["can_choose"] = (ctx["valid"] and not obj.chosen and permissions.can(user, "choose", obj)
+                             and not comparison.choice_settled(obj.requisition))
         ctx["can_order"] = (ctx["valid"] and obj.chosen and obj.can_edit()
                             and permissions.can_model(user, "add", PurchaseOrder))
         ctx["can_requote"] = ctx["can_change"] and obj.can_edit()
@@ -748,8 +749,14 @@ class RequisitionQuotationsView(ScopedMixin, TemplateView):
         round_param = self.request.GET.get("round", "")
         result = comparison.compare(req, Quotation.objects.restrict(user, "view"),
                                     round_no=int(round_param) if round_param.isdigit() else None)
-        choosable = set(Quotation.objects.restrict(user, "choose").filter(
+        orders: dict[int, list[PurchaseOrder]] = {}
+        for order in (PurchaseOrder.objects.restrict(user, "view").filter(quotation__requisition=req)
+                      .exclude(status__in=(OrderStatus.CANCELLED, OrderStatus.SUPERSEDED))):
+            orders.setdefault(order.quotation_id, []).append(order)
+        choosable = set() if comparison.choice_settled(req) else set(Quotation.objects.restrict(user, "choose").filter(
             pk__in=[q.pk for q in result.quotations]).values_list("pk", flat=True))
+        for q in result.quotations:
+            q.placed_orders = orders.get(q.pk, [])
         ctx.update(
             object=req, cmp=result, title=_("Quotations for %(requisition)s") % {"requisition": req},
             choosable=choosable, choose_form=forms.ChooseForm(),

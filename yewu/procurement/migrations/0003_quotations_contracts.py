@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'quotation',
                 'verbose_name_plural': 'quotations',
-                'ordering': ['requisition', 'round', 'amount', 'pk'],
+                'ordering': ['-created_at', '-pk'],
                 'permissions': [('choose_quotation', 'Can choose the quotation an order is placed from')],
             },
             bases=(yewu.core.querysets.ScopeMixin, models.Model),

@@ -58,7 +58,7 @@ class Quotation(ScopedModel):
     class Meta:
         verbose_name = _("quotation")
         verbose_name_plural = _("quotations")
-        ordering = ["requisition", "round", "amount", "pk"]
+        ordering = ["-created_at", "-pk"]
         permissions = [("choose_quotation", "Can choose the quotation an order is placed from")]
         constraints = [
             models.UniqueConstraint(fields=["requisition", "supplier", "round"],

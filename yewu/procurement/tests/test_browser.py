@@ -108,3 +108,19 @@ def test_from_requisition_to_payment_in_chinese(browser):
     shot(finance, "procurement-paid")
     po.refresh_from_db()
     assert po.status == "closed"
+
+    # the demo's large purchase: quotations compared (lowest prices marked), the lowest chosen, its
+    # contract reviewed by the legal department, signed and filed, with the review's diagram
+    from yewu.procurement.models import PurchaseContract
+
+    contract = PurchaseContract.objects.select_related("order", "approval").get(
+        order__requisition__title="项目演示服务器")
+    central.goto(f"/procurement/requisitions/{contract.order.requisition_id}/quotations/")
+    expect(central.get_by_test_id("comparison")).to_be_visible()
+    expect(central.locator('[data-lowest="1"]')).to_have_count(2)
+    shot(central, "procurement-comparison")
+    central.goto(contract.get_absolute_url())
+    expect(status_of(central)).to_have_text(t("Filed"))
+    expect(central.get_by_test_id("approval")).to_contain_text(contract.approval.number)
+    expect(central.locator("#yw-diagram svg").first).to_be_visible()
+    shot(central, "procurement-contract")

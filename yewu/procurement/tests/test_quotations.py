@@ -215,6 +215,8 @@ def test_once_ordered_a_quotation_is_neither_replaced_nor_unchosen(proc):
     po = services.order_from_quotation(q, actor=proc.erin.user)
     refused("procurement.quotation_ordered", services.save_quotation, None, _values(req, supplier),
             lines=_prices(req, "1", "1"), actor=proc.erin.user)
+    refused("procurement.quotation_ordered", services.order_from_quotation, q, actor=proc.erin.user)
+    assert PurchaseOrder.objects.count() == 1
     refused("procurement.quotation_ordered", services.choose_quotation, other, actor=proc.erin.user)
     services.cancel_purchase_order(po, actor=proc.erin.user)
     assert services.choose_quotation(other, actor=proc.erin.user).chosen

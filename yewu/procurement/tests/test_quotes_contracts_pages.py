@@ -70,6 +70,10 @@ def test_the_comparison_grid_marks_the_lowest_and_choosing_a_dearer_one_needs_a_
     po = PurchaseOrder.objects.get()
     assert resp.status_code == 302 and resp["Location"] == po.get_absolute_url()
     assert po.quotation == dear and po.amount == dear.amount
+    # the order is placed: the grid links it and offers neither another order nor another choice
+    content = erin.get(url).content.decode()
+    assert po.number in content and f'data-testid="order-{dear.pk}"' not in content
+    assert f'data-testid="choose-{cheap.pk}"' not in content
     # the requisition page leads to the comparison
     assert 'data-testid="quotations"' in erin.get(req.get_absolute_url()).content.decode()
 
