@@ -694,6 +694,12 @@ class QuotationEditView(ObjectEditView):
         kwargs["requisition"] = self.requisition()
         return kwargs
 
+    def get_initial(self):
+        if self.object is not None:
+            return {}
+        latest = self.requisition().quotations.order_by("-round").values_list("round", flat=True).first()
+        return {"round": latest or 1}  # the current round of enquiry
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         if self.object is None:

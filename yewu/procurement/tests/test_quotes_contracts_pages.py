@@ -155,3 +155,10 @@ def test_quotation_and_contract_lists_filter_and_export(proc):
     resp = erin.get(reverse("procurement:purchasecontract_list") + "?status=signed&export=xlsx")
     assert resp.status_code == 200 and resp["Content-Type"].startswith("application/vnd.openxmlformats")
     assert erin.get(reverse("procurement:purchasecontract_list") + "?status=draft").status_code == 200
+
+
+def test_a_new_quotation_is_proposed_in_the_current_round(proc):
+    req = f.requisition(proc.bob.user, proc.sales, status=RequisitionStatus.APPROVED)
+    f.quotation(req, f.qualified_supplier(), proc.erin.user, round=2)
+    page = _client(proc.erin.user).get(reverse("procurement:quotation_add") + f"?requisition={req.pk}")
+    assert 'name="round" value="2"' in page.content.decode()
