@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LeadStatus(models.TextChoices):
-    NEW = "new", _("New")
+    NEW = "new", _("Awaiting evaluation")
     QUALIFIED = "qualified", _("In scope")
     DISQUALIFIED = "disqualified", _("Out of scope")
     ASSIGNED = "assigned", _("Assigned")
@@ -37,8 +37,8 @@ class CustomerKind(models.TextChoices):
 
 
 class CustomerStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    DORMANT = "dormant", _("Dormant")
+    ACTIVE = "active", _("Active customer")
+    DORMANT = "dormant", _("Dormant customer")
     MERGED = "merged", _("Merged")
 
 
@@ -72,7 +72,7 @@ class FollowUpKind(models.TextChoices):
 
 
 class FollowUpStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("To do")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
 

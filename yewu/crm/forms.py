@@ -102,7 +102,7 @@ class ContactForm(ScopedModelForm):
 
 class VisitPlanForm(forms.Form):
     planned_on = forms.DateField(label=_("Planned for"), widget=DATE)
-    purpose = forms.CharField(label=_("Purpose"), max_length=300)
+    purpose = forms.CharField(label=_("Visit purpose"), max_length=300)
     contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.none(), required=False)
     owner = PersonChoiceField(label=_("Visitor"), queryset=get_user_model().objects.none(), required=False)
 

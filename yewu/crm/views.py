@@ -435,7 +435,7 @@ class ContactListView(ObjectListView):
     columns = [
         Column("name", _("Name"), link=True),
         Column("customer", _("Customer")),
-        Column("title", _("Title")),
+        Column("title", _("Job title")),
         Column("phone", _("Phone")),
         Column("email", _("E-mail")),
         Column("birthday", _("Birthday")),
@@ -448,7 +448,7 @@ class ContactDetailView(ObjectDetailView):
     template_name = "crm/contact_detail.html"
     fields = [
         Column("customer", _("Customer")),
-        Column("title", _("Title")),
+        Column("title", _("Job title")),
         Column("phone", _("Phone")),
         Column("email", _("E-mail")),
         Column("birthday", _("Birthday")),
@@ -480,7 +480,7 @@ class VisitListView(ObjectListView):
     columns = [
         Column("planned_on", _("Planned for"), kind="date", link=True),
         Column("customer", _("Customer")),
-        Column("purpose", _("Purpose")),
+        Column("purpose", _("Visit purpose")),
         Column("owner_name", _("Visitor")),
         Column("get_status_display", _("Status"), kind="tag"),
         Column("checked_in_at", _("Checked in at"), kind="datetime"),
@@ -496,7 +496,7 @@ class VisitDetailView(ObjectDetailView):
         Column("customer", _("Customer")),
         Column("contact", _("Contact")),
         Column("planned_on", _("Planned for"), kind="date"),
-        Column("purpose", _("Purpose")),
+        Column("purpose", _("Visit purpose")),
         Column("owner_name", _("Visitor")),
         Column("checked_in_at", _("Checked in at"), kind="datetime"),
         Column("notes", _("Visit notes"), kind="multiline"),
@@ -616,7 +616,7 @@ class FollowUpListView(ObjectListView):
     filterset_class = filters.FollowUpFilterSet
     select_related = ("customer", "lead", "owner__employee")
     columns = [
-        Column("due_on", _("Due on"), kind="date", link=True),
+        Column("due_on", _("Follow-up date"), kind="date", link=True),
         Column("subject", _("Customer or lead")),
         Column("title", _("What to do")),
         Column("get_kind_display", _("Kind")),
@@ -643,7 +643,7 @@ class FollowUpDetailView(ObjectDetailView):
         Column("lead", _("Lead")),
         Column("get_kind_display", _("Kind")),
         Column("title", _("What to do")),
-        Column("due_on", _("Due on"), kind="date"),
+        Column("due_on", _("Follow-up date"), kind="date"),
         Column("owner_name", _("Owner")),
         Column("source", _("Agreed in")),
         Column("result", _("Done with")),
@@ -794,9 +794,9 @@ HolidayListView, HolidayDetailView, HolidayEditView = _setting_views(
 )
 CareTemplateListView, CareTemplateDetailView, CareTemplateEditView = _setting_views(
     CareTemplate, forms.CareTemplateForm, filters.CareTemplateFilterSet,
-    [Column("name", _("Name"), link=True), Column("get_kind_display", _("Kind")), Column("body", _("Text")),
+    [Column("name", _("Name"), link=True), Column("get_kind_display", _("Kind")), Column("body", _("Greeting text")),
      Column("is_default", _("Default for its kind"), kind="bool")],
-    [Column("get_kind_display", _("Kind")), Column("body", _("Text"), kind="multiline"),
+    [Column("get_kind_display", _("Kind")), Column("body", _("Greeting text"), kind="multiline"),
      Column("is_default", _("Default for its kind"), kind="bool")],
     "caretemplate",
 )

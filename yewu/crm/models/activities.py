@@ -52,7 +52,7 @@ class Visit(_Owned):
     contact = models.ForeignKey("crm.Contact", verbose_name=_("contact"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="visits")
     planned_on = models.DateField(_("planned for"))
-    purpose = models.CharField(_("purpose"), max_length=300)
+    purpose = models.CharField(_("visit purpose"), max_length=300)
     status = models.CharField(_("status"), max_length=20, choices=VisitStatus.choices, default=VisitStatus.PLANNED,
                               editable=False)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True, editable=False)
@@ -136,7 +136,7 @@ class FollowUp(_Owned):
                              related_name="follow_ups")
     kind = models.CharField(_("kind"), max_length=20, choices=FollowUpKind.choices, editable=False)
     title = models.CharField(_("what to do"), max_length=300)
-    due_on = models.DateField(_("due on"))
+    due_on = models.DateField(_("follow-up date"))
     status = models.CharField(_("status"), max_length=20, choices=FollowUpStatus.choices,
                               default=FollowUpStatus.OPEN, editable=False)
     source = models.ForeignKey(Communication, verbose_name=_("agreed in"), null=True, blank=True, editable=False,

@@ -62,7 +62,7 @@ class CareTemplate(ScopedModel):
 
     kind = models.CharField(_("kind"), max_length=20, choices=CareKind.choices)
     name = models.CharField(_("name"), max_length=100)
-    body = models.TextField(_("text"))
+    body = models.TextField(_("greeting text"))
     is_default = models.BooleanField(_("default for its kind"), default=False)
 
     class Meta:

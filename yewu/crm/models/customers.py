@@ -122,7 +122,7 @@ class Contact(ScopedModel):
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
                                  related_name="contacts")
     name = models.CharField(_("name"), max_length=100)
-    title = models.CharField(_("title"), max_length=100, blank=True, default="")
+    title = models.CharField(_("job title"), max_length=100, blank=True, default="")
     phone = models.CharField(_("phone"), max_length=40, blank=True, default="")
     phone_key = models.CharField(max_length=20, editable=False, db_index=True, default="")
     email = models.EmailField(_("e-mail"), blank=True, default="")

@@ -53,7 +53,7 @@ class Lead(ScopedModel):
                                    related_name="crm_leads")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"),
                                    on_delete=models.PROTECT, related_name="+", editable=False)
-    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("evaluated by"), null=True,
+    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assessed by"), null=True,
                                      blank=True, on_delete=models.PROTECT, related_name="+", editable=False)
     evaluated_at = models.DateTimeField(_("evaluated at"), null=True, blank=True, editable=False)
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True, editable=False)

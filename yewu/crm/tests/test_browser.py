@@ -60,7 +60,7 @@ def test_from_lead_to_customer_visit_and_communication_in_chinese(browser):
     with sales.expect_navigation():
         sales.locator("form.card button[type=submit]").click()
     lead = Lead.objects.get(company_name="扬州运河智能装备有限公司")
-    expect(status_of(sales)).to_have_text(t("New"))
+    expect(status_of(sales)).to_have_text(t("Awaiting evaluation"))
     expect(sales.get_by_test_id("evaluate")).to_have_count(0)
 
     manager = people["bizmgr"]  # 业务部经理: first evaluation and assignment
