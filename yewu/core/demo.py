@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import datetime
+from collections.abc import Callable, Iterator
 
 _loaders: list[tuple[int, str, Callable[[], dict]]] = []
 
@@ -19,3 +21,18 @@ def load_all() -> dict[str, dict]:
     for _order, name, loader in sorted(_loaders):
         results[name] = loader()
     return results
+
+
+@contextlib.contextmanager
+def clock(now: list[datetime.datetime]) -> Iterator[None]:
+    """Make django.utils.timezone.now() return now[0] while a loader tells its story "in the past":
+    records, audit events, approvals and notifications get the story's times, in the order things
+    happened. The loader moves now[0] forward as it goes. Loaders are single-threaded."""
+    from django.utils import timezone
+
+    real = timezone.now
+    timezone.now = lambda: now[0]
+    try:
+        yield
+    finally:
+        timezone.now = real

@@ -23,7 +23,7 @@ class ProcurementConfig(AppConfig):
             Module(
                 key="procurement", label=_("Procurement"), icon="cart3", order=20,
                 items=[
-                    MenuItem(_("Dashboard"), "procurement:dashboard", "procurement.view_purchaseorder"),
+                    MenuItem(_("Procurement dashboard"), "procurement:dashboard", "procurement.view_purchaseorder"),
                     MenuItem(_("Requisitions"), "procurement:requisition_list", "procurement.view_requisition"),
                     MenuItem(_("Quotations"), "procurement:quotation_list", "procurement.view_quotation"),
                     MenuItem(_("Purchase orders"), "procurement:purchaseorder_list", "procurement.view_purchaseorder"),

@@ -1,8 +1,9 @@
 """Demo set-up for procurement: the approval processes, the purchasing and finance roles for the
-demo company's central and finance departments, and a few suppliers on the qualified list.
+demo company's central and finance departments, suppliers on the qualified list and a year of
+procurement (yewu.procurement.demo_year).
 
-Everything goes through the services; loading again changes nothing. (A year of demo
-procurement is not built yet.) Importing this module registers the loader with yewu.core.demo.
+Everything goes through the services; loading again changes nothing. Importing this module
+registers the loader with yewu.core.demo.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def load() -> dict:
 
     from yewu.core.roles import ensure_default_roles
     from yewu.org.models import Employee
-    from yewu.procurement import approvals, services
+    from yewu.procurement import approvals, demo_year, services
     from yewu.procurement.choices import SupplierStatus
     from yewu.procurement.models import Supplier
 
@@ -42,6 +43,7 @@ def load() -> dict:
     for key, codes in DEMO_ROLES.items():
         for employee in Employee.objects.filter(department__code__in=codes, user__isnull=False).select_related("user"):
             employee.user.groups.add(roles[key])
+    year = demo_year.load()  # first: it makes the suppliers below (in the past) and a year of procurement
     today = timezone.localdate()
     created = 0
     for name, code, categories, contact, phone in SUPPLIERS:
@@ -60,7 +62,7 @@ def load() -> dict:
         }, actor=admin)
         services.set_supplier_status(supplier, SupplierStatus.QUALIFIED, actor=admin, reason="资质审核、实地考察合格")
         created += 1
-    return {"suppliers": Supplier.objects.count(), "created": created, **load_quotations_and_contract(admin)}
+    return {"suppliers": Supplier.objects.count(), "created": created, **year, **load_quotations_and_contract(admin)}
 
 
 # --- quotations and a signed purchase contract ---------------------------------------------------

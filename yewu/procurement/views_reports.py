@@ -26,7 +26,7 @@ DEFAULT_DUE_DAYS = 30
 class DashboardForm(forms.Form):
     period = forms.ChoiceField(
         label=_("Period"), required=False,
-        choices=[("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))],
+        choices=[("month", _("By month")), ("quarter", _("By quarter")), ("year", _("By year"))],
     )
     date = forms.DateField(label=_("Date in the period"), required=False)
     days = forms.IntegerField(label=_("Payments due within (days)"), required=False, min_value=1, max_value=365)

@@ -2,19 +2,17 @@
 
 Everything goes through the services (start_process, approve_task, reject_task, withdraw_instance,
 copy_to) as the people the steps name, so the trail, task projection, audit events and
-notifications are what real use would leave. A demo clock runs the services "in the past": actions
-happen on working days, in time order, hours apart; approvals still waiting on someone since long
-ago are overdue. Loading again changes nothing. Importing this module registers the loader with
+notifications are what real use would leave. The demo clock (yewu.core.demo.clock) runs the
+services "in the past": actions happen on working days, in time order, hours apart; approvals
+still waiting on someone since long ago are overdue. Loading again changes nothing. Importing this module registers the loader with
 yewu.core.demo (see WorkflowConfig.ready).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import heapq
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,19 +45,6 @@ class _Case:
     plan: list[str]  # one entry per decision: "a" approve, "r" reject, "w" withdraw; then it waits
     cc: list[str] = field(default_factory=list)
     instance: Any = None
-
-
-@contextlib.contextmanager
-def _clock(now: list[datetime.datetime]) -> Iterator[None]:
-    """Make django.utils.timezone.now() return now[0] while the demo runs (single-threaded loader)."""
-    from django.utils import timezone
-
-    real = timezone.now
-    timezone.now = lambda: now[0]
-    try:
-        yield
-    finally:
-        timezone.now = real
 
 
 def _working_time(rng: random.Random, day: datetime.datetime, *, back: bool = False) -> datetime.datetime:
@@ -233,7 +218,7 @@ def load() -> dict[str, int]:
     names = dict(ProcessDefinition.objects.filter(key__in=keys).values_list("key", "name"))
     now = [real_now]
     last_notification = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    with transaction.atomic(), _clock(now):
+    with transaction.atomic(), core_demo.clock(now):
         while queue:
             action = heapq.heappop(queue)
             case = action.case

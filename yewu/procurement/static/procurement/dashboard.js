@@ -14,6 +14,12 @@
     format = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
   var yuan = function (value) { return "\u00a5" + format.format(value); };
+  var compact;
+  try {
+    compact = new Intl.NumberFormat(lang, { notation: "compact", maximumFractionDigits: 1 });
+  } catch (e) {
+    compact = format;
+  }
   var palette = ["#1677ff", "#13a8a8", "#52c41a", "#faad14", "#fa541c", "#722ed1", "#eb2f96", "#2f54eb",
                  "#a0d911", "#8c8c8c"];
   var charts = [];
@@ -26,17 +32,19 @@
 
   function bar(rows, node) {
     var ordered = rows.slice().reverse();  // largest at the top
+    var narrow = node.clientWidth < 480;  // a phone: no value labels (the tooltip and table have them)
     node.style.height = Math.max(240, ordered.length * 30 + 40) + "px";
     return {
       color: palette,
-      grid: { left: 8, right: 56, top: 8, bottom: 8, containLabel: true },
+      grid: { left: 8, right: narrow ? 16 : 96, top: 8, bottom: 8, containLabel: true },
       tooltip: { trigger: "item", formatter: function (p) { return tooltip(ordered[p.dataIndex]); } },
-      xAxis: { type: "value", axisLabel: { formatter: function (v) { return format.format(v).replace(/\.00$/, ""); } } },
+      xAxis: { type: "value", splitNumber: narrow ? 3 : 5,
+               axisLabel: { formatter: function (v) { return compact.format(v); } } },
       yAxis: { type: "category", data: ordered.map(function (r) { return r.name; }),
-               axisLabel: { width: node.clientWidth < 420 ? 90 : 160, overflow: "truncate" } },
+               axisLabel: { width: narrow ? 84 : 160, overflow: "truncate" } },
       series: [{ type: "bar", barMaxWidth: 22, data: ordered.map(function (r) { return Number(r.amount); }),
                  itemStyle: { borderRadius: [0, 3, 3, 0] },
-                 label: { show: true, position: "right", formatter: function (p) { return yuan(p.value); } } }]
+                 label: { show: !narrow, position: "right", formatter: function (p) { return yuan(p.value); } } }]
     };
   }
 
