@@ -31,6 +31,10 @@ def test_the_demo_has_quotations_and_a_signed_filed_contract_once(loaded):
     assert contract.approval.tasks.filter(assignee__username="legal", decision="approved").exists()
     order = contract.order
     assert order.needs_contract and order.status == OrderStatus.ISSUED and order.quotation.chosen
+    # its notifications are history: none is e-mailed
+    from yewu.core.models import Notification
+
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
     # loading again adds nothing
     before = (Quotation.objects.count(), PurchaseContract.objects.count())
     demo.load()
