@@ -112,10 +112,26 @@ def measure(cases: int) -> dict:
     statements = len(ctx.captured_queries)
     commits_per_case = 11  # one transaction per service call and approval step in one_case
 
+    profiler = None
+    if os.environ.get("YEWU_BENCH_PROFILE"):  # CPU profile of the cases on stderr
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
     t0, c0 = time.perf_counter(), time.process_time()
     for i in range(1, cases + 1):
         one_case(i)
     t_cases, c_cases = time.perf_counter() - t0, time.process_time() - c0
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(
+            os.environ.get("YEWU_BENCH_PROFILE_SORT", "cumulative")
+        ).print_stats(os.environ.get("YEWU_BENCH_PROFILE_FILTER", ""), 60)
+    if os.environ.get("YEWU_BENCH_QUERIES"):
+        for q in ctx.captured_queries:
+            print(q["sql"][:200], file=sys.stderr)
 
     # --- a purchase order of 3 lines, created and approved in one review step -------------------
     three = po_lines + [{"name": "订书机", "quantity": "5", "unit": "个", "unit_price": "30"}]

@@ -29,10 +29,25 @@ _labels: dict[str, Any] = {
 }
 
 
+#: What can happen at a step of an approval ("<step id>.<action>" activities): the label names the
+#: step (its name from the event's data, else its id) and the action.
+_step_actions: dict[str, Any] = {}
+
+
 def register_labels(labels: dict[str, Any]) -> None:
     _labels.update(labels)
 
 
-def label_for(activity: str) -> str:
+def register_step_actions(actions: dict[str, Any]) -> None:
+    _step_actions.update(actions)
+
+
+def label_for(activity: str, data: dict | None = None) -> str:
     label = _labels.get(activity)
-    return str(label) if label is not None else activity
+    if label is not None:
+        return str(label)
+    step, _dot, action = activity.rpartition(".")
+    if step and action in _step_actions:
+        name = (data or {}).get("step") if isinstance(data, dict) else None
+        return _("%(step)s: %(action)s") % {"step": name or step, "action": _step_actions[action]}
+    return activity

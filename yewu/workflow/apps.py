@@ -36,8 +36,9 @@ def _hand_over_on_resignation(sender, *, employee, actor, **kwargs) -> None:
 
 def register_approval_centre() -> None:
     """The approval centre's menu, its records in global search and its audit activity names."""
-    from yewu.core.activities import register_labels
+    from yewu.core.activities import register_labels, register_step_actions
     from yewu.core.navigation import MenuItem, Module, register, register_search
+    from yewu.workflow.choices import Decision
     from yewu.workflow.models import ProcessInstance
 
     register(
@@ -51,6 +52,15 @@ def register_approval_centre() -> None:
         )
     )
     register_search(ProcessInstance, ("number", "title"), _("Approvals"))
+    register_step_actions({
+        **{d.value: d.label for d in Decision},
+        "opened": _("Waiting for approval"),
+        "skipped": _("Skipped: nobody to approve"),
+        "signer_added": _("Signer added"),
+        "reminded": _("Reminder before the time limit"),
+        "escalated": _("Time limit passed"),
+        "fired": _("Timer fired"),
+    })
     register_labels({
         "process.started": _("Approval started"),
         "process.approved": _("Approval approved"),

@@ -70,10 +70,24 @@ def _case(instance: ProcessInstance) -> Any:
 
 def _event(instance: ProcessInstance, activity: str, *, actor: Any, data: dict | None = None,
            on_behalf_of: Any = None) -> None:
+    """One audit event of the approval. A step's events ("<step id>.<action>") carry the step's
+    name, so the history of the approval (or of its bound record) can say which step it was."""
+    step_id, _dot, _action = activity.rpartition(".")
+    if step_id and step_id != "process" and "step" not in (data or {}):
+        data = {"step": _step_name(instance, step_id), **(data or {})}
     record_event(
         _case(instance), activity, actor=actor, on_behalf_of=on_behalf_of, data=data or {},
         process_instance=instance.number,
     )
+
+
+def _step_name(instance: ProcessInstance, step_id: str) -> str:
+    spec, subprocesses = engine.specs_for(instance.version)
+    for process in (spec, *subprocesses.values()):
+        task_spec = process.task_specs.get(step_id)
+        if task_spec is not None:
+            return getattr(task_spec, "bpmn_name", None) or step_id
+    return step_id
 
 
 def _lock(instance: ProcessInstance | int) -> ProcessInstance:

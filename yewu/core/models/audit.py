@@ -94,7 +94,7 @@ class Event(ScopeMixin, models.Model):
     def activity_label(self) -> str:
         from yewu.core.activities import label_for
 
-        return label_for(self.activity)
+        return label_for(self.activity, self.payload)
 
     @property
     def payload(self) -> dict:

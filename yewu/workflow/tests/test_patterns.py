@@ -486,3 +486,26 @@ def test_a_routed_rejection_that_reaches_the_end_rejects_the_approval(company):
     services.reject_task(open_task(inst, "alice"), actor=company.alice.user, comment="否")
     assert reload(inst).status == InstanceStatus.REJECTED
     assert activities(inst)[-1] == "process.rejected"
+
+
+# --- how a step's events read in a history -------------------------------------------------------
+
+
+def test_a_steps_events_name_the_step_in_the_history(company):
+    from django.utils import translation
+
+    publish("named", chain("named", ["head", "finance"], names={"head": "部门负责人审批", "finance": "财务复核"}), {
+        "head": {"assignee": {"type": "department_head"}}, "finance": {"assignee": users("dave")},
+    }, actor=company.admin)
+    inst = start(company, "named")
+    services.approve_task(open_task(inst, "alice"), actor=company.alice.user, comment="同意")
+
+    events = {e.activity: e for e in Event.objects.filter(process_instance=inst.number)}
+    with translation.override("en"):
+        assert events["head.opened"].activity_label == "部门负责人审批: Waiting for approval"
+        assert events["head.approved"].activity_label == "部门负责人审批: Approved"
+        assert events["finance.opened"].activity_label == "财务复核: Waiting for approval"
+        assert events["process.started"].activity_label == "Approval started"
+    with translation.override("zh-hans"):
+        assert events["head.approved"].activity_label.startswith("部门负责人审批")
+        assert "head" not in events["head.approved"].activity_label
