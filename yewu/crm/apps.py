@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CrmConfig(AppConfig):
     name = "yewu.crm"
     label = "crm"
-    verbose_name = _("Customers")
+    verbose_name = _("Customer relations")
 
     def ready(self) -> None:
         from yewu.core import periodic
@@ -15,7 +15,7 @@ class CrmConfig(AppConfig):
 
         register(
             Module(
-                key="crm", label=_("Customers"), icon="people", order=15,
+                key="crm", label=_("Customer relations"), icon="people", order=15,
                 items=[
                     MenuItem(_("Leads"), "crm:lead_list", "crm.view_lead"),
                     MenuItem(_("Customers"), "crm:customer_list", "crm.view_customer"),

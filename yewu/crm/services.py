@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -1040,7 +1041,7 @@ def generate_care_tasks(today: datetime.date | None = None) -> dict[str, int]:
     for owner in get_user_model().objects.filter(pk__in=list(by_owner)):
         tasks = by_owner[owner.pk]
         notify([owner], title=gettext("%(count)s customer greetings to send") % {"count": len(tasks)},
-               body="\n".join(str(t) for t in tasks[:20]), url="/crm/greetings/?status=open")
+               body="\n".join(str(t) for t in tasks[:20]), url=reverse("crm:caretask_list") + "?status=open")
     return {"created": len(made)}
 
 

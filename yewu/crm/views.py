@@ -311,6 +311,10 @@ class CustomerDetailView(ObjectDetailView):
             leads=Lead.objects.restrict(user).filter(customer=obj),
             merged=Customer.objects.restrict(user).filter(merged_into=obj),
             timeline=timeline(obj, user),
+            duplicates=services.duplicates_of({"name": obj.name, "phone": obj.phone, "email": obj.email,
+                                               "credit_code": obj.credit_code}, actor=user, exclude=obj)
+            if live else [],
+            merge_url=reverse("crm:customer_merge", args=[obj.pk]) if ctx["can_change"] and live else "",
             panels=panels.panels_for(obj, user),
             can_edit=ctx["can_change"] and live,
             can_work=live,

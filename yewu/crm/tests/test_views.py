@@ -189,3 +189,15 @@ def test_a_follow_up_escalated_by_the_worker_shows_who_was_told_and_a_system_ent
     content = resp.content.decode()
     assert resp.status_code == 200 and crm.alice.name in content
     assert label_for("follow_up.escalated") in content
+
+
+def test_a_customer_page_lists_look_alikes_and_merges_one_into_the_other(crm):
+    keep = f.customer(crm.bob.user, name="杭州明远机械制造有限公司")
+    dup = f.customer(crm.bob.user, name="杭州 明远机械制造（有限公司）")
+    bob = _client(crm.bob.user)
+    page = bob.get(dup.get_absolute_url()).content.decode()
+    assert 'data-testid="duplicates"' in page and f'data-testid="merge-{keep.pk}"' in page
+    resp = bob.post(reverse("crm:customer_merge", args=[dup.pk]), {"into": keep.pk})
+    dup.refresh_from_db()
+    assert resp.status_code == 302 and resp["Location"] == keep.get_absolute_url() and dup.merged_into == keep
+    assert 'data-testid="duplicates"' not in bob.get(keep.get_absolute_url()).content.decode()
