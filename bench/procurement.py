@@ -107,6 +107,18 @@ def measure(cases: int) -> dict:
         services.pay_payment(pay, actor=cashier.user, reference=f"B{i}")
 
     one_case(-1)  # warm caches (parsed specs, content types, permissions)
+    if os.environ.get("YEWU_BENCH_TRACE"):  # where statements matching this text come from
+        import traceback
+
+        def trace(execute, sql, params, many, context):
+            if os.environ["YEWU_BENCH_TRACE"] in sql:
+                stack = [f for f in traceback.extract_stack() if "/yewu/" in f.filename][-7:]
+                print(" <- ".join(f"{f.filename.rsplit('/yewu/', 1)[-1]}:{f.lineno}" for f in reversed(stack)),
+                      file=sys.stderr)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(trace):
+            one_case(-2)
     with CaptureQueriesContext(connection) as ctx:
         one_case(0)
     statements = len(ctx.captured_queries)

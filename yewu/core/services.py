@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -29,14 +29,28 @@ def next_number(doc_type: str, *, prefix: str | None = None, width: int = 6, yea
     Runs inside the caller's transaction: if that rolls back, the number is not used up.
     """
     year = year or timezone.localdate().year
-    with transaction.atomic():
-        NumberSequence.objects.bulk_create(
-            [NumberSequence(doc_type=doc_type, year=year)], ignore_conflicts=True
-        )
-        seq = NumberSequence.objects.select_for_update().get(doc_type=doc_type, year=year)
-        seq.last_value += 1
-        NumberSequence.objects.filter(pk=seq.pk).update(last_value=seq.last_value)
-    return f"{prefix or doc_type}-{year}-{seq.last_value:0{width}d}"
+    value = _take_number(doc_type, year)
+    if value is None:  # the first number of this type and year: create its row (a racing creator is absorbed)
+        NumberSequence.objects.bulk_create([NumberSequence(doc_type=doc_type, year=year)], ignore_conflicts=True)
+        value = _take_number(doc_type, year)
+    return f"{prefix or doc_type}-{year}-{value:0{width}d}"
+
+
+_SEQUENCES = Table(NumberSequence)
+
+
+def _take_number(doc_type: str, year: int) -> int | None:
+    """Add one to the sequence and read it back in one statement (its row stays locked until the
+    caller's transaction ends, so numbers stay gap-free and in commit order)."""
+    c = _SEQUENCES.col
+    sql = (
+        f"UPDATE {connection.ops.quote_name(_SEQUENCES.table)} SET {c('last_value')} = {c('last_value')} + 1 "
+        f"WHERE {c('doc_type')} = %s AND {c('year')} = %s RETURNING {c('last_value')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [doc_type, year])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def add_attachment(record: models.Model, upload: Any, *, actor: Any, action: str | None = None) -> Attachment:
