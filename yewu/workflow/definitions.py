@@ -78,11 +78,14 @@ ESCALATIONS = ("notify_supervisor", "reassign", "auto_approve", "auto_return")
 ON_REJECT = ("end", "route")
 KINDS = ("approve", "submit")
 REQUESTER_RULES = ("auto_pass", "approve")
+#: For the steps of the publishing process (P21): the state the published version is in while
+#: the step is open (see yewu.workflow.publishing.state_of_steps).
+VERSION_STATES = ("review", "trial")
 #: Every per-step key the runtime reads (services._open_step, _mode, _step_outcome, _decide_locked,
 #: process_due_tasks / _escalate); the step form and the API edit exactly these.
 STEP_KEYS = (
     "kind", "assignee", "mode", "quorum", "due_hours", "remind_before_hours", "escalation", "escalate_to", "sop",
-    "empty", "on_reject", "requester_is_approver", "dedupe",
+    "empty", "on_reject", "requester_is_approver", "dedupe", "version_state",
 )
 #: What each assignee rule type may say (see yewu.workflow.assignment): key → (kind, required).
 RULE_KEYS: dict[str, dict[str, tuple[str, bool]]] = {
@@ -165,7 +168,8 @@ def clean_step_settings(step_id: str, values: dict[str, Any]) -> dict[str, Any]:
     if out.get("mode") == ApprovalMode.QUORUM and not out.get("quorum"):
         raise refuse("quorum", _("a quorum step needs the number of approvals"))
     for key, choices in (("escalation", ESCALATIONS), ("empty", EMPTY_RULES), ("on_reject", ON_REJECT),
-                         ("kind", KINDS), ("requester_is_approver", REQUESTER_RULES)):
+                         ("kind", KINDS), ("requester_is_approver", REQUESTER_RULES),
+                         ("version_state", VERSION_STATES)):
         value = values.get(key) or ""
         if value:
             if value not in choices:

@@ -173,6 +173,9 @@ class StepSettingsForm(forms.Form):
         ("", _("Default (the approval ends)")), ("end", _("The approval ends")),
         ("route", _("Continue along the diagram (a gateway decides)")),
     ])
+    version_state = forms.ChoiceField(label=_("Publishing process: state of the version meanwhile"), required=False,
+                                      choices=[("", _("Not a publishing step")), ("review", _("In review")),
+                                               ("trial", _("Trial run"))])
     sop = forms.CharField(label=_("SOP (shown to whoever holds the task)"), required=False, max_length=20000,
                           widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -35,6 +35,7 @@ from yewu.workflow.models import ProcessDefinition, ProcessInstance, ProcessVers
 
 KEY = "process_standard"
 #: P21 steps during which the version is in review, and those of its trial run.
+#: The default pack's P21 steps, for versions installed before steps carried `version_state`.
 REVIEW_STEPS = frozenset({"draft_confirm", "review_central", "review_legal"})
 TRIAL_STEPS = frozenset({"trial_confirm", "release"})
 TRIAL_DAYS = 14
@@ -155,15 +156,31 @@ def _bound_version(instance: ProcessInstance) -> ProcessVersion | None:
             .filter(pk=int(instance.object_id)).first())
 
 
+def state_of_steps(settings: dict[str, dict], steps: set[str]) -> VersionStatus | None:
+    """The version state that the P21 steps which just opened stand for: each step's
+    `version_state` setting ("review" or "trial"; an administrator who redraws P21 sets it on their
+    steps). A P21 version whose steps carry none (installed before the setting existed) uses the
+    default pack's step ids."""
+    if any(isinstance(s, dict) and "version_state" in s for s in settings.values()):
+        states = {(settings.get(step) or {}).get("version_state") for step in steps}
+    else:
+        states = ({"review"} if steps & REVIEW_STEPS else set()) | ({"trial"} if steps & TRIAL_STEPS else set())
+    if "trial" in states:
+        return VersionStatus.TRIAL
+    if "review" in states:
+        return VersionStatus.REVIEW
+    return None
+
+
 @hooks.on_progress(KEY)
 def follow_steps(instance: ProcessInstance, *, steps: set[str], actor: Any) -> None:
     """The trial-run confirmation opened: trial run; a return to a review step: back in review."""
-    if not steps & (REVIEW_STEPS | TRIAL_STEPS):
+    target = state_of_steps(instance.version.steps, steps)
+    if target is None:
         return
     version = _bound_version(instance)
     if version is None or version.status not in (VersionStatus.REVIEW, VersionStatus.TRIAL):
         return
-    target = VersionStatus.TRIAL if steps & TRIAL_STEPS else VersionStatus.REVIEW
     if version.status != target:
         definitions.move_version(version, target, actor=actor, data={"approval": instance.number})
 

@@ -92,6 +92,9 @@ class StepSettingsSerializer(serializers.Serializer):
         help_text='"auto_pass" (default: the step passes for the requester) or "approve".')
     dedupe = serializers.BooleanField(required=False, allow_null=True,
                                       help_text="Someone whose approval already stands passes automatically (default true).")
+    version_state = serializers.CharField(
+        required=False, allow_blank=True, max_length=20,
+        help_text='Publishing process (P21) only: "review" or "trial", the state of the version while the step is open.')
 
 
 class ProcessVersionChangeSerializer(serializers.Serializer):

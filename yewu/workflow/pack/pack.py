@@ -82,7 +82,7 @@ PROCESS_STANDARD = PackProcess(
     bpmn="process_standard.bpmn",
     steps={
         "draft_confirm": _step(
-            _manager_of("requester"), mode="any", due=48, remind=8, empty="skip",
+            _manager_of("requester"), mode="any", due=48, remind=8, empty="skip", version_state="review",
             sop="1. 打开申请，核对流程名称、归口部门和发布类型（新建、修订或废止）是否填写正确。\n"
                 "2. 逐条检查“环节清单”：每个环节都要写明责任岗位和办理时限，审批方式与本部门的实际分工一致。\n"
                 "3. 查看附件中的流程图和操作手册，确认图上的环节与清单一一对应，部门之间的交接点没有遗漏。\n"
@@ -91,7 +91,7 @@ PROCESS_STANDARD = PackProcess(
                 "说明：起草人本身就是部门负责人时，本环节自动通过。",
         ),
         "review_central": _step(
-            _manager_of("central"), mode="all", due=72, remind=12,
+            _manager_of("central"), mode="all", due=72, remind=12, version_state="review",
             sop="1. 对照公司现行流程目录，检查本流程与已发布的流程有无重复、冲突或断点，"
                 "尤其是与采购、合同、报销等流程的衔接。\n"
                 "2. 核实每个环节的责任岗位在组织架构中确实存在，办理时限符合公司的统一要求。\n"
@@ -99,7 +99,7 @@ PROCESS_STANDARD = PackProcess(
                 "4. 原则性问题请驳回并说明理由；文字性问题可以同意，并在意见中附上修改建议。",
         ),
         "review_legal": _step(
-            _manager_of("legal"), mode="all", due=72, remind=12,
+            _manager_of("legal"), mode="all", due=72, remind=12, version_state="review",
             sop="1. 审查流程是否符合法律法规和公司规章，是否涉及合同签订、用印、对外承诺等有法律风险的环节。\n"
                 "2. 对涉及合同或对外文件的环节，确认流程中安排了法务审核，或写明了审核标准。\n"
                 "3. 检查审批记录、附件和归档等留痕要求，是否足以在发生纠纷时作为证据。\n"
@@ -107,13 +107,14 @@ PROCESS_STANDARD = PackProcess(
         ),
         "trial_confirm": _step(
             _manager_of("central"), mode="any", due=720, remind=72, dedupe=False, requester_is_approver="approve",
+            version_state="trial",
             sop="1. 按申请中的试运行时间组织试运行，期间收集执行部门遇到的问题和改进建议。\n"
                 "2. 试运行结束后核对：各环节是否顺畅，时限能否做到，有没有需要增加或减少的审批节点。\n"
                 "3. 在审批意见中简要记录试运行情况：办理了多少笔、平均用时、主要问题及处理方式。\n"
                 "4. 效果达不到要求时退回起草部门修改，修改后重新会签；达到要求就同意，提交总经理发布。",
         ),
         "release": _step(
-            GM, mode="any", due=72, remind=12, dedupe=False,
+            GM, mode="any", due=72, remind=12, dedupe=False, version_state="trial",
             sop="1. 阅读会签意见和试运行记录，确认各部门提出的问题都已处理。\n"
                 "2. 同意即正式发布：此后新发起的业务按新版本办理，已在办理中的业务仍按原版本办完。\n"
                 "3. 发布后由业务集中管理部在系统中发布对应的流程版本、通知相关部门，并按复审周期安排定期复审。\n"

@@ -217,3 +217,38 @@ def test_the_api_submits_lists_approvals_and_refuses_the_direct_change(org, draf
     listed = api.get(f"{base}approvals/").json()
     assert [a["number"] for a in listed] == [body["approval"]["number"]]
     assert_error(api.post(f"{base}submit/", {}, format="json"), 400, "workflow.bad_transition")
+
+
+def test_the_steps_version_state_setting_says_which_state_a_redrawn_p21_step_stands_for():
+    from yewu.workflow.choices import VersionStatus
+    from yewu.workflow.publishing import state_of_steps
+
+    redrawn = {"check": {"version_state": "review"}, "pilot": {"version_state": "trial"}, "notify": {}}
+    assert state_of_steps(redrawn, {"check"}) == VersionStatus.REVIEW
+    assert state_of_steps(redrawn, {"pilot", "notify"}) == VersionStatus.TRIAL
+    assert state_of_steps(redrawn, {"notify"}) is None
+    # the pack's own step ids mean nothing once the steps carry the setting
+    assert state_of_steps(redrawn, {"trial_confirm"}) is None
+    # a P21 installed before the setting existed: the default pack's step ids
+    assert state_of_steps({"review_central": {}}, {"review_central"}) == VersionStatus.REVIEW
+    assert state_of_steps({}, {"release"}) == VersionStatus.TRIAL
+
+
+def test_the_installed_pack_marks_each_p21_step_with_its_version_state(company):
+    from yewu.workflow.pack.pack import PROCESS_STANDARD
+
+    assert {k: v.get("version_state") for k, v in PROCESS_STANDARD.steps.items()} == {
+        "draft_confirm": "review", "review_central": "review", "review_legal": "review",
+        "trial_confirm": "trial", "release": "trial",
+    }
+
+
+def test_version_state_is_a_step_setting_an_administrator_can_set_and_it_is_checked():
+    from yewu.core.errors import DomainError
+    from yewu.workflow.definitions import clean_step_settings
+
+    assert clean_step_settings("pilot", {"version_state": "trial"}) == {"version_state": "trial"}
+    assert clean_step_settings("pilot", {"version_state": ""}) == {}
+    with pytest.raises(DomainError) as caught:
+        clean_step_settings("pilot", {"version_state": "published"})
+    assert caught.value.params["field"] == "version_state"
