@@ -37,6 +37,8 @@ ADDRESS = "上海市闵行区莘庄工业区申富路 88 号"
 
 @dataclass(frozen=True)
 class Item:
+    """Something a supplier sells, with its usual price range and order quantity."""
+
     name: str
     spec: str
     unit: str
@@ -47,6 +49,8 @@ class Item:
 
 @dataclass(frozen=True)
 class SupplierInfo:
+    """A demo supplier: profile, lead time, and how often its deliveries fail inspection or slip."""
+
     key: str
     name: str
     code: str
@@ -335,6 +339,8 @@ def _on(day: datetime.date, rng: random.Random, base: datetime.datetime) -> date
 
 @dataclass(order=True)
 class _Step:
+    """A case's next step: when it happens (ties in the order the steps were planned)."""
+
     at: datetime.datetime
     seq: int
     case: Iterator[datetime.datetime] = field(compare=False)
@@ -342,6 +348,8 @@ class _Step:
 
 @dataclass
 class _Case:
+    """One requisition and how its story goes (decided up front, from the seed)."""
+
     department: str
     requester: str
     need: Need
