@@ -65,8 +65,10 @@ class Table:
         """Insert model instances (their pk is set); `names`: the columns to write (default: all but the pk)."""
         names = tuple(names or (n for n in self.all_columns if n != self.meta.pk.attname))
         ids = self.insert([{n: getattr(o, n) for n in names} for o in objs])
+        given = self.meta.pk.attname in names  # e.g. a UUID made by the caller: keep it
         for obj, pk in zip(objs, ids, strict=True):
-            obj.pk = pk
+            if not given:
+                obj.pk = pk
             obj._state.adding = False
             obj._state.db = connection.alias
 
