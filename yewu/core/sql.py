@@ -35,6 +35,10 @@ class Table:
 
     # --- writing ---------------------------------------------------------------------------------
 
+    def prep(self, name: str, value: Any) -> Any:
+        """`value` as the database takes it for column `name` (for parameters of a WHERE)."""
+        return self._prep(name, value)
+
     def _prep(self, name: str, value: Any) -> Any:
         if type(value) in _PLAIN and name in self.plain:  # written unchanged: skip the field's adapter
             return value
@@ -146,14 +150,15 @@ class Table:
             cursor.execute(sql, list(params))
             return [read(row) for row in cursor.fetchall()]
 
-    def values(self, where: str, params: Sequence[Any], *, names: Sequence[str]) -> list[tuple]:
+    def values(self, where: str, params: Sequence[Any], *, names: Sequence[str], limit: int = 0) -> list[tuple]:
         """Raw column values (no conversion: use it for ids, text and numbers)."""
         names = tuple(names)
-        key = ("values", names, where, connection.vendor)
+        key = ("values", names, where, limit, connection.vendor)
         sql = self._sql.get(key)
         if sql is None:
             sql = self._sql[key] = (
                 f"SELECT {self.columns_sql(names)} FROM {connection.ops.quote_name(self.table)} WHERE {where}"
+                + (f" LIMIT {int(limit)}" if limit else "")
             )
         with connection.cursor() as cursor:
             cursor.execute(sql, list(params))
