@@ -11,6 +11,7 @@ class ProcurementConfig(AppConfig):
         from yewu.core import periodic
         from yewu.core.activities import register_labels
         from yewu.core.navigation import MenuItem, Module, register, register_search
+        from yewu.procurement import approvals
         from yewu.procurement.models import (
             PurchaseContract,
             PurchaseOrder,
@@ -18,6 +19,7 @@ class ProcurementConfig(AppConfig):
             Requisition,
             Supplier,
         )
+        from yewu.workflow import packs
 
         register(
             Module(
@@ -95,6 +97,7 @@ class ProcurementConfig(AppConfig):
         })
         periodic.register("procurement.expiring_qualifications", _warn_expiring)
         __import__("yewu.procurement.approvals")  # the approvals move requisitions, orders, contracts (hooks)
+        packs.register("procurement", _("Procurement processes"), approvals.install)  # `yewu process install`
         __import__("yewu.procurement.demo")  # registers the demo loader with yewu.core.demo
 
 

@@ -24,6 +24,15 @@ class WorkflowConfig(AppConfig):
 
         employee_resigned.connect(_hand_over_on_resignation, dispatch_uid="workflow.hand_over")
         __import__("yewu.workflow.views_definitions", fromlist=["_"]).register_definition_menu()
+        register_default_pack()
+
+
+def register_default_pack() -> None:
+    """The default regulation pack, installed by `yewu process install default`."""
+    from yewu.workflow import packs
+    from yewu.workflow.pack import pack
+
+    packs.register("default", _("Default regulation pack"), pack.install)
 
 
 def _hand_over_on_resignation(sender, *, employee, actor, **kwargs) -> None:
