@@ -66,10 +66,11 @@ class CustomerFilterSet(ScopedFilterSet):
 
 class ContactFilterSet(ScopedFilterSet):
     search_fields = ("name", "title", "phone", "email", "customer__name")
+    customer = django_filters.ModelChoiceFilter(label=_("Customer"), queryset=Customer.objects.all())
 
     class Meta:
         model = Contact
-        fields = ["q"]
+        fields = ["q", "customer"]
 
 
 class VisitFilterSet(ScopedFilterSet):
@@ -77,10 +78,11 @@ class VisitFilterSet(ScopedFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=VisitStatus.choices)
     planned_from = django_filters.DateFilter(label=_("From"), field_name="planned_on", lookup_expr="gte")
     planned_to = django_filters.DateFilter(label=_("To"), field_name="planned_on", lookup_expr="lte")
+    customer = django_filters.ModelChoiceFilter(label=_("Customer"), queryset=Customer.objects.all())
 
     class Meta:
         model = Visit
-        fields = ["q", "status", "planned_from", "planned_to"]
+        fields = ["q", "status", "planned_from", "planned_to", "customer"]
 
 
 class CommunicationFilterSet(ScopedFilterSet):

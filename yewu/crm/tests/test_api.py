@@ -163,3 +163,14 @@ def test_the_lead_register_cannot_be_edited_after_conversion(crm, bob):
     lead = f.lead(crm.bob.user, status=LeadStatus.CONVERTED)
     assert_error(bob.patch(f"{L}{lead.pk}/", {"need": "改"}, format="json"), 400, "crm.lead_locked")
     assert Lead.objects.get(pk=lead.pk).need != "改"
+
+
+def test_contacts_and_visits_filter_by_a_customer_in_scope_only(crm, bob):
+    mine, theirs = f.customer(crm.bob.user), f.customer(crm.dave.user)
+    contact = f.contact(mine)
+    f.contact(theirs)
+    visit = f.visit(mine)
+    assert result_ids(bob.get("/api/crm/contacts/", {"customer": mine.pk})) == [contact.pk]
+    assert result_ids(bob.get("/api/crm/visits/", {"customer": mine.pk})) == [visit.pk]
+    # a customer outside the scope is not even a valid filter value
+    assert_error(bob.get("/api/crm/contacts/", {"customer": theirs.pk}), 400, "invalid")

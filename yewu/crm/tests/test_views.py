@@ -201,3 +201,11 @@ def test_a_customer_page_lists_look_alikes_and_merges_one_into_the_other(crm):
     dup.refresh_from_db()
     assert resp.status_code == 302 and resp["Location"] == keep.get_absolute_url() and dup.merged_into == keep
     assert 'data-testid="duplicates"' not in bob.get(keep.get_absolute_url()).content.decode()
+
+
+def test_list_filters_offer_only_customers_in_scope(crm):
+    mine = f.customer(crm.bob.user, name="我的客户甲")
+    f.customer(crm.dave.user, name="财务部的客户乙")
+    for name in ("communication_list", "contact_list", "visit_list"):
+        content = _client(crm.bob.user).get(reverse(f"crm:{name}")).content.decode()
+        assert mine.name in content and "财务部的客户乙" not in content, name
