@@ -15,9 +15,17 @@ class ScopedFilterSet(django_filters.FilterSet):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         for f in self.filters.values():
-            qs = f.extra.get("queryset")
+            # Model choice filters keep their queryset on `f.queryset` and copy it into `extra` when
+            # their form field is built: both must be the restricted one, or the choices (and the
+            # values accepted) would reach records outside the user's scope.
+            qs = getattr(f, "queryset", None)
+            if qs is None:
+                qs = f.extra.get("queryset")
             if qs is not None and hasattr(qs, "restrict") and request is not None:
-                f.extra["queryset"] = qs.model.objects.restrict(request.user, "view")
+                restricted = qs.model.objects.restrict(request.user, "view")
+                if hasattr(f, "queryset"):
+                    f.queryset = restricted
+                f.extra["queryset"] = restricted
 
     def search(self, queryset, name, value):
         q = Q()
