@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "yewu.workflow",
     "yewu.procurement",
     "yewu.crm",
+    "yewu.service",
 ]
 
 MIDDLEWARE = [
