@@ -55,7 +55,7 @@ def measure(quick: bool) -> dict:
     from yewu.workflow.models import ProcessDefinition, ProcessInstance, Task
     from yewu.workflow.testing.bpmn import chain
 
-    instances = 100 if quick else 400
+    instances = int(os.environ.get("YEWU_BENCH_INSTANCES") or (100 if quick else 400))
     steps_per = 3
     hq = DepartmentFactory(name="总部", code="bench-hq")
     head = PositionFactory(code="bench-head", is_department_head=True)

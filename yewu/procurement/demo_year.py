@@ -755,9 +755,12 @@ def _suppliers(central: Any, since: datetime.date, today: datetime.date) -> dict
     return out
 
 
-def load(*, days: int = DAYS, requisitions: int = REQUISITIONS) -> dict[str, int]:
+def load(*, days: int = DAYS, requisitions: int | None = None) -> dict[str, int]:
     """Tell the year's story once (nothing when the company has procurement already, or the demo
-    people are missing); returns how many records of each kind and state there are."""
+    people are missing); returns how many records of each kind and state there are.
+    `requisitions`: how many (default: settings.YEWU_DEMO_REQUISITIONS, else REQUISITIONS; the
+    browser tests load a short year)."""
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import transaction
     from django.db.models import F
@@ -772,6 +775,7 @@ def load(*, days: int = DAYS, requisitions: int = REQUISITIONS) -> dict[str, int
     users = {u.username: u for u in get_user_model().objects.filter(username__in=logins, is_active=True)}
     if Requisition.objects.exists() or Supplier.objects.filter(name=SUPPLIERS[0].name).exists() or logins - set(users):
         return summary()
+    requisitions = requisitions or getattr(settings, "YEWU_DEMO_REQUISITIONS", None) or REQUISITIONS
     rng = random.Random(SEED)
     real_now = timezone.now()
     today = timezone.localtime(real_now).replace(hour=0, minute=0, second=0, microsecond=0)

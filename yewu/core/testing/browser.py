@@ -86,6 +86,8 @@ def demo(transactional_db, settings):
 
     # A cheap hasher keeps ten demo logins and the lockout attempts fast; sign-in logic is unchanged.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A short procurement year (the journeys need its people and suppliers, not 200 requisitions).
+    settings.YEWU_DEMO_REQUISITIONS = 15
     return load_all()
 
 
