@@ -29,7 +29,10 @@ def home(request):
         from yewu.workflow.inbox import todos_for  # type: ignore[import-not-found]
 
         todos = todos_for(request.user)[:10]
-    return render(request, "core/home.html", {"notifications": notifications, "todos": todos})
+    from yewu.core.home import panels_for
+
+    return render(request, "core/home.html", {"notifications": notifications, "todos": todos,
+                                              "panels": panels_for(request.user)})
 
 
 @login_required
