@@ -73,6 +73,11 @@ class CrmConfig(AppConfig):
             "holiday.created": _("Holiday created"),
             "holiday.changed": _("Holiday changed"),
         })
+        from yewu.core.home import HomePanel
+        from yewu.core.home import register as register_home_panel
+        from yewu.crm import home
+
+        register_home_panel(HomePanel("crm", "crm/home_panel.html", home.context, order=20))
         periodic.register("crm.follow_ups", _follow_ups)
         periodic.register("crm.care", _care)
         __import__("yewu.crm.demo")  # registers the demo loader with yewu.core.demo

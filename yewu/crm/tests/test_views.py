@@ -209,3 +209,18 @@ def test_list_filters_offer_only_customers_in_scope(crm):
     for name in ("communication_list", "contact_list", "visit_list"):
         content = _client(crm.bob.user).get(reverse(f"crm:{name}")).content.decode()
         assert mine.name in content and "财务部的客户乙" not in content, name
+
+
+def test_the_home_page_shows_overdue_follow_ups_within_the_scope(crm):
+    late = timezone.localdate() - datetime.timedelta(days=2)
+    f.follow_up(f.customer(crm.bob.user, name="鲍勃的客户"), due_on=late)
+    f.follow_up(f.customer(crm.carol.user, name="卡罗尔的客户"), due_on=late)
+    bob = _client(crm.bob.user).get("/").content.decode()
+    assert 'data-testid="home-panel-crm"' in bob and "鲍勃的客户" in bob and "卡罗尔的客户" not in bob
+    assert 'data-testid="overdue-count">1<' in bob
+    alice = _client(crm.alice.user).get("/").content.decode()
+    assert 'data-testid="overdue-count">2<' in alice and "卡罗尔的客户" in alice
+    from yewu.core.testing.factories import EmployeeFactory
+
+    outsider = _client(EmployeeFactory(department=crm.finance).user).get("/").content.decode()
+    assert 'data-testid="home-panel-crm"' not in outsider
