@@ -743,6 +743,7 @@ def check_in_visit(visit: Visit, values: dict[str, Any], *, actor: Any) -> Visit
 
 @transaction.atomic
 def cancel_visit(visit: Visit, *, reason: str = "", actor: Any) -> Visit:
+    """Call off a planned visit (the reason, if given, is kept in its trail)."""
     obj = Visit.objects.select_for_update().get(pk=visit.pk)
     permissions.require(actor, "change", obj)
     if not obj.can_check_in():
@@ -884,6 +885,7 @@ def save_follow_up(follow_up: FollowUp | None, values: dict[str, Any], *, custom
 
 @transaction.atomic
 def cancel_follow_up(follow_up: FollowUp, *, reason: str, actor: Any) -> FollowUp:
+    """Drop an open follow-up that is no longer needed; the reason is required and kept."""
     fu = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     permissions.require(actor, "change", fu)
     if not fu.is_open():
