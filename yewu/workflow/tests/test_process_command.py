@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from yewu.core.testing.factories import UserFactory
-from yewu.workflow import definitions
+from yewu.workflow import definitions, packs
 from yewu.workflow.choices import VersionStatus
 from yewu.workflow.models import ProcessDefinition, ProcessVersion
 from yewu.workflow.testing.bpmn import chain
@@ -142,3 +142,83 @@ def test_the_real_command_exits_with_a_status_and_no_traceback(tmp_path):
     assert "root:" not in bad.stdout + bad.stderr
     usage = cli("import")
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+# --- install -------------------------------------------------------------------------------------
+
+DEFAULT_KEYS = {"process_standard", "seal_use", "business_trip", "general_request"}
+PROCUREMENT_KEYS = {"procurement_requisition", "procurement_order", "procurement_contract"}
+
+
+def _published() -> dict[str, list[int]]:
+    return {
+        d.key: sorted(d.versions.filter(status=VersionStatus.PUBLISHED).values_list("version", flat=True))
+        for d in ProcessDefinition.objects.all()
+    }
+
+
+def test_install_publishes_every_pack_and_a_second_run_installs_nothing(company):
+    out = run("install")
+    assert "Default regulation pack (default):" in out and "Procurement processes (procurement):" in out
+    assert "installed process_standard (流程标准发布), version 1: Published" in out
+    assert "installed procurement_requisition" in out
+    published = _published()
+    assert {key: published.get(key) for key in DEFAULT_KEYS | PROCUREMENT_KEYS} == {
+        key: [1] for key in DEFAULT_KEYS | PROCUREMENT_KEYS}
+    assert all(v.created_by == company.admin for v in ProcessVersion.objects.all())  # the first superuser
+    versions = set(ProcessVersion.objects.values_list("pk", flat=True))
+
+    again = run("install")
+    assert again.splitlines() == [
+        f"{pack.label} ({pack.name}): nothing new, its processes exist already." for pack in packs.all_packs()
+    ] + ["Nothing new to install."]
+    assert set(ProcessVersion.objects.values_list("pk", flat=True)) == versions
+
+
+def test_install_installs_only_the_named_pack_and_leaves_changed_processes_alone(company):
+    out = run("install", "procurement", "--as", company.admin.username)
+    assert "Default regulation pack" not in out
+    assert set(_published()) == PROCUREMENT_KEYS
+    requisition = ProcessDefinition.objects.get(key="procurement_requisition")
+    definitions.copy_version(requisition.versions.get(), actor=company.admin)  # an administrator's draft 2
+    run("install", "procurement", "default")
+    assert set(_published()) == DEFAULT_KEYS | PROCUREMENT_KEYS
+    assert sorted(requisition.versions.values_list("version", "status")) == [
+        (1, VersionStatus.PUBLISHED), (2, VersionStatus.DRAFT)]
+
+
+def test_install_lists_the_registered_packs(db):
+    lines = run("install", "--list").splitlines()
+    assert lines[:2] == ["default\tDefault regulation pack", "procurement\tProcurement processes"]
+    assert len(lines) == len(packs.all_packs())
+    assert not ProcessDefinition.objects.exists()
+
+
+def test_an_unknown_pack_name_exits_1_and_installs_nothing(company):
+    with pytest.raises(CommandError) as exc, translation.override("en"):
+        call_command("process", "install", "default", "nope", stdout=io.StringIO())
+    assert exc.value.returncode == 1
+    known = ", ".join(p.name for p in packs.all_packs())
+    assert str(exc.value) == f"No pack named nope. Packs: {known}."
+    assert str(exc.value).startswith("No pack named nope. Packs: default, procurement")
+    assert not ProcessDefinition.objects.exists()
+
+
+def test_install_without_a_superuser_exits_1_and_installs_nothing(db):
+    UserFactory(username="clerk")
+    UserFactory(username="retired", is_superuser=True, is_active=False)
+    with pytest.raises(CommandError) as exc, translation.override("en"):
+        call_command("process", "install", stdout=io.StringIO())
+    assert exc.value.returncode == 1
+    assert "No active superuser to install as" in str(exc.value)
+    assert refusal("install", "--as", "clerk") == "clerk is not an active superuser."
+    assert refusal("install", "--as", "retired") == "retired is not an active superuser."
+    assert not ProcessDefinition.objects.exists()
+
+
+def test_the_real_install_command_exits_1_on_an_unknown_pack(tmp_path):
+    env = {**os.environ, "YEWU_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "yewu.settings",
+           "LANGUAGE": "en"}
+    bad = subprocess.run([sys.executable, "-m", "yewu.cli", "process", "install", "nope"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "No pack named nope" in bad.stderr and "Traceback" not in bad.stderr

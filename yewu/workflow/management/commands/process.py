@@ -1,12 +1,19 @@
-"""`yewu process import FILE` and `yewu process export KEY PATH`: BPMN files in and out.
+"""`yewu process import FILE` and `yewu process export KEY PATH`: BPMN files in and out;
+`yewu process install`: the process packs an installation starts with.
 
     yewu process import FILE [--key KEY] [--name NAME] [--process ID] [--executable]
                              [--department CODE] [--as USERNAME] [--notes TEXT] [--validate-only]
     yewu process export KEY [--version N] PATH      (PATH "-" writes to standard output)
+    yewu process install [NAME ...] [--list] [--as USERNAME]
 
 Import exits 0 and prints the key and version of the new draft (or, with --validate-only, what
 would be imported); a refused file exits 1 with the reason, which names the element the engine
 cannot run and its id. Never a traceback, whatever the file holds.
+
+Install creates the processes of the named packs (default: every registered pack, see
+yewu.workflow.packs) that do not exist yet, each with version 1 published, and prints them;
+running it again installs nothing and says so. It acts as a superuser; an unknown pack name or no
+superuser to act as exits 1 before anything is installed.
 """
 
 from __future__ import annotations
@@ -19,10 +26,10 @@ from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
-    help = "Import a BPMN file as a draft process version, or export a version's BPMN."
+    help = "Import a BPMN file as a draft process version, export a version's BPMN, or install process packs."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{import,export}")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{import,export,install}")
         imp = sub.add_parser("import", help="Import a BPMN 2.0 file as a new draft version.")
         imp.add_argument("file", help="The .bpmn file, or - for standard input.")
         imp.add_argument("--key", default="", help="Process key (default: from the process id). An existing "
@@ -42,6 +49,11 @@ class Command(BaseCommand):
         exp.add_argument("path", help="Output file, or - for standard output.")
         exp.add_argument("--version", dest="number", type=int, default=None,
                          help="Version number (default: the published version, else the latest).")
+        ins = sub.add_parser("install", help="Install process packs: the processes a new site starts with.")
+        ins.add_argument("names", nargs="*", metavar="NAME", help="Packs to install (default: all; see --list).")
+        ins.add_argument("--list", dest="list_packs", action="store_true", help="List the packs; install nothing.")
+        ins.add_argument("--as", dest="username", default="",
+                         help="Act as this superuser (default: the first active superuser).")
 
     def handle(self, *args, action, **options):
         from yewu.core.errors import DomainError
@@ -49,6 +61,8 @@ class Command(BaseCommand):
         try:
             if action == "import":
                 return self.import_file(options)
+            if action == "install":
+                return self.install(options["names"], list_packs=options["list_packs"], username=options["username"])
             return self.export(options["key"], options["path"], options.get("number"))
         except DomainError as exc:
             raise CommandError(_("Refused: %(reason)s") % {"reason": exc.message}) from exc
@@ -115,6 +129,50 @@ class Command(BaseCommand):
         self.stdout.write(_("Imported %(key)s version %(version)s as a draft (process %(process)s, %(count)s steps).") % {
             "key": version.definition.key, "version": version.version, "process": version.process_id,
             "count": len(definitions.steps_of(version))})
+
+    # --- install ---------------------------------------------------------------------------------
+
+    def install(self, names: list[str], *, list_packs: bool, username: str):
+        from django.contrib.auth import get_user_model
+
+        from yewu.workflow import packs
+
+        registered = packs.all_packs()
+        if list_packs:
+            for pack in registered:
+                self.stdout.write(f"{pack.name}\t{pack.label}")
+            return
+        names = list(dict.fromkeys(names)) or [p.name for p in registered]
+        unknown = [n for n in names if packs.get(n) is None]
+        if unknown:
+            raise CommandError(_("No pack named %(names)s. Packs: %(known)s.") % {
+                "names": ", ".join(unknown), "known": ", ".join(p.name for p in registered) or "—"})
+        User = get_user_model()
+        admins = User.objects.filter(is_superuser=True, is_active=True)
+        if username:
+            actor = admins.filter(username=username).first()
+            if actor is None:
+                raise CommandError(_("%(name)s is not an active superuser.") % {"name": username})
+        else:
+            actor = admins.order_by("pk").first()
+            if actor is None:
+                raise CommandError(_("No active superuser to install as: create one with `yewu createsuperuser`, "
+                                     "or pass --as USERNAME."))
+        new = 0
+        for result in packs.install(names, actor=actor):
+            pack = result.pack
+            if not result.new_versions:
+                self.stdout.write(_("%(label)s (%(name)s): nothing new, its processes exist already.") % {
+                    "label": pack.label, "name": pack.name})
+                continue
+            self.stdout.write(f"{pack.label} ({pack.name}):")
+            for version in result.new_versions:
+                self.stdout.write("  " + _("installed %(key)s (%(process)s), version %(version)s: %(status)s") % {
+                    "key": version.definition.key, "process": version.definition.name,
+                    "version": version.version, "status": version.get_status_display()})
+            new += len(result.new_versions)
+        if not new:
+            self.stdout.write(_("Nothing new to install."))
 
     # --- export ----------------------------------------------------------------------------------
 
