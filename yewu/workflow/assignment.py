@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
 from yewu.core.sql import Table, in_list
@@ -43,7 +44,33 @@ class Resolution:
 
 
 def _employee_of(user: Any) -> Employee | None:
-    return Employee.objects.select_related("department", "position").filter(user=user).first()
+    """The user's employee record with its department and position (one prepared statement: every
+    step whose rule starts from the requester reads it)."""
+    if user is None or getattr(user, "pk", None) is None:
+        return None
+    sql = _EMPLOYEE_SQL.get(connection.vendor)
+    if sql is None:
+        q, e, d, p = connection.ops.quote_name, _EMPLOYEES, _DEPARTMENTS, _POSITIONS
+        sql = _EMPLOYEE_SQL[connection.vendor] = (
+            f"SELECT {e.columns_sql()}, {d.columns_sql()}, {p.columns_sql()} FROM {q(e.table)} "
+            f"INNER JOIN {q(d.table)} ON {q(d.table)}.{q('id')} = {q(e.table)}.{e.col('department_id')} "
+            f"LEFT OUTER JOIN {q(p.table)} ON {q(p.table)}.{q('id')} = {q(e.table)}.{e.col('position_id')} "
+            f"WHERE {q(e.table)}.{e.col('user_id')} = %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    ne, nd = len(_EMPLOYEES.all_columns), len(_DEPARTMENTS.all_columns)
+    employee = _EMPLOYEES.reader()(row[:ne])
+    employee.department = _DEPARTMENTS.reader()(row[ne:ne + nd])
+    employee.position = _POSITIONS.reader()(row[ne + nd:]) if row[ne + nd] is not None else None
+    return employee
+
+
+_EMPLOYEES, _DEPARTMENTS, _POSITIONS = Table(Employee), Table(Department), Table(Position)
+_EMPLOYEE_SQL: dict[str, str] = {}
 
 
 def _as_employees(users: list[Any]) -> list[Any]:
