@@ -24,6 +24,7 @@ from yewu.procurement.api.views import (
     SupplierIssueViewSet,
     SupplierViewSet,
 )
+from yewu.service.api import views as service
 from yewu.workflow.api.definitions import ProcessDefinitionViewSet, ProcessVersionViewSet
 from yewu.workflow.api.views import InstanceViewSet, TaskViewSet
 
@@ -59,6 +60,11 @@ router.register("crm/holidays", crm.HolidayViewSet, basename="holiday")
 router.register("crm/greeting-templates", crm.CareTemplateViewSet, basename="caretemplate")
 router.register("procurement/quotations", QuotationViewSet, basename="quotation")
 router.register("procurement/purchase-contracts", PurchaseContractViewSet, basename="purchasecontract")
+router.register("service/consultations", service.ConsultationViewSet, basename="consultation")
+router.register("service/complaints", service.ComplaintViewSet, basename="complaint")
+router.register("service/corrective-actions", service.CorrectiveActionViewSet, basename="correctiveaction")
+router.register("service/surveys", service.SurveyViewSet, basename="survey")
+router.register("service/improvement-actions", service.ImprovementActionViewSet, basename="improvementaction")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -11,6 +11,7 @@ urlpatterns = [
     path("processes/", include("yewu.workflow.urls_definitions")),
     path("procurement/", include("yewu.procurement.urls")),
     path("crm/", include("yewu.crm.urls")),
+    path("service/", include("yewu.service.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/login/", RedirectView.as_view(pattern_name="core:login", query_string=True)),

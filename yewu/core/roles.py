@@ -18,6 +18,10 @@ PROCUREMENT_MODELS = (
 CRM_WORK_MODELS = ("lead", "customer", "contact", "visit", "communication", "followup", "caretask")
 CRM_SETTINGS_MODELS = ("leadsource", "customerclass", "caretemplate", "holiday")
 CRM_MODELS = CRM_WORK_MODELS + CRM_SETTINGS_MODELS
+#: Customer service: consultations, complaints (scoped by the customer's owner and the responsible
+#: department), corrective and improvement actions (by their owner), surveys (by who plans them).
+SERVICE_MODELS = ("consultation", "complaint", "correctiveaction", "survey", "improvementaction")
+SERVICE_ACTIONS = ("correctiveaction", "improvementaction")
 
 # role key -> (name, {"app.codename": scope})
 DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
@@ -30,6 +34,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "workflow.add_processinstance": OWN, "workflow.view_processinstance": OWN,
             "procurement.view_requisition": OWN, "procurement.add_requisition": OWN,
             "procurement.change_requisition": OWN,
+            **{f"service.{action}_{model}": OWN for model in SERVICE_ACTIONS for action in ("view", "change")},
         },
     ),
     "manager": (
@@ -46,6 +51,8 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             **{f"crm.{action}_{model}": S for model in CRM_WORK_MODELS for action in ("view", "add", "change")},
             "crm.evaluate_lead": S,
             **{f"crm.view_{model}": A for model in CRM_SETTINGS_MODELS},
+            **{f"service.view_{model}": S for model in SERVICE_MODELS},
+            "service.change_correctiveaction": S, "service.change_improvementaction": S,
         },
     ),
     "hr": (
@@ -65,6 +72,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "workflow.view_processdefinition": A, "workflow.view_processversion": A,
             **{f"procurement.view_{model}": A for model in PROCUREMENT_MODELS},
             **{f"crm.view_{model}": A for model in CRM_MODELS},
+            **{f"service.view_{model}": A for model in SERVICE_MODELS},
         },
     ),
     "auditor": (
@@ -76,6 +84,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "workflow.view_processdefinition": A, "workflow.view_processversion": A,
             **{f"procurement.view_{model}": A for model in PROCUREMENT_MODELS},
             **{f"crm.view_{model}": A for model in CRM_MODELS},
+            **{f"service.view_{model}": A for model in SERVICE_MODELS},
         },
     ),
     "process_admin": (
@@ -126,6 +135,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "org.view_department": A, "org.view_employee": D,
             **{f"crm.{action}_{model}": OWN for model in CRM_WORK_MODELS for action in ("view", "add", "change")},
             **{f"crm.view_{model}": A for model in CRM_SETTINGS_MODELS},
+            **{f"service.{action}_{model}": OWN for model in ("consultation", "complaint") for action in ("view", "add")},
         },
     ),
     "crm_admin": (
@@ -136,13 +146,21 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "crm.evaluate_lead": A,
         },
     ),
+    "customer_service": (
+        _("Customer service"),
+        {
+            "org.view_department": A, "org.view_employee": A, "workflow.view_processinstance": A,
+            "crm.view_customer": A, "crm.view_contact": A,
+            **{f"service.{action}_{model}": A for model in SERVICE_MODELS for action in ("view", "add", "change")},
+        },
+    ),
 }
 
 ROLE_NAMES = {
     "staff": "员工", "manager": "部门经理", "hr": "人事管理员", "executive": "公司领导", "auditor": "审计员",
     "process_admin": "流程管理员", "purchaser": "采购专员", "finance_clerk": "财务付款审核",
     "legal_reviewer": "法务审核",
-    "sales": "销售", "crm_admin": "客户管理员",
+    "sales": "销售", "crm_admin": "客户管理员", "customer_service": "客户服务",
 }
 
 
