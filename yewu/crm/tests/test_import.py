@@ -76,7 +76,7 @@ def test_a_customer_of_someone_else_is_not_touched_and_a_look_alike_is_reported(
     theirs = f.customer(crm.dave.user, name="苏州恒信电子", cls=crm.key)
     f.customer(crm.dave.user, name="另一家", phone="0571-88880001")
     report = import_customers(_xlsx(_rows(crm)[:3]), actor=crm.bob.user)
-    assert dict(report.errors)[4].endswith(f"({crm.dave.name})")
+    assert crm.dave.name in dict(report.errors)[4]
     theirs.refresh_from_db()
     assert theirs.owner == crm.dave.user and not theirs.contacts.exists()
     assert [row for row, _text in report.warnings] == [2]  # same phone as dave's other customer
