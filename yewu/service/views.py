@@ -193,7 +193,14 @@ _STEP_SERVICES = {
 }
 
 
-class ComplaintStepView(ObjectActionView):
+class _KeywordAction(ObjectActionView):
+    """An action page whose URL carries more than the pk (read from self.kwargs)."""
+
+    def post(self, request: Any, pk: int, **kwargs: Any) -> Any:
+        return super().post(request, pk)
+
+
+class ComplaintStepView(_KeywordAction):
     """Complete the waiting step (the service checks that it is the user's task)."""
 
     model = Complaint
@@ -374,7 +381,7 @@ class SurveyCreateView(ObjectEditView):
         return surveys.create_survey(actor=self.request.user, **form.cleaned_data)
 
 
-class SurveyActionView(ObjectActionView):
+class SurveyActionView(_KeywordAction):
     """The survey's POST actions: question, respondents, open, close, improvement."""
 
     model = Survey
