@@ -64,6 +64,7 @@ def register_all() -> None:
         context=_customer_panel, order=60,
     ))
     __import__("yewu.service.approvals")  # the complaint process moves complaints (hooks)
+    __import__("yewu.service.demo")  # registers the demo loader with yewu.core.demo
 
 
 def _escalate():
