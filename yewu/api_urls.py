@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from yewu.core.api.errors import json_404
-from yewu.core.api.views import EventViewSet, MeView, NotificationViewSet
+from yewu.core.api.views import EventViewSet, MeView, NotificationViewSet, SavedViewViewSet
 from yewu.crm.api import views as crm
 from yewu.org.api.views import (
     DelegationViewSet,
@@ -37,6 +37,7 @@ router.register("org/employees", EmployeeViewSet, basename="employee")
 router.register("org/delegations", DelegationViewSet, basename="delegation")
 router.register("core/events", EventViewSet, basename="event")
 router.register("core/notifications", NotificationViewSet, basename="notification")
+router.register("core/saved-views", SavedViewViewSet, basename="savedview")
 router.register("workflow/instances", InstanceViewSet, basename="processinstance")
 router.register("workflow/tasks", TaskViewSet, basename="task")
 router.register("workflow/definitions", ProcessDefinitionViewSet, basename="processdefinition")

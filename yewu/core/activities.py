@@ -26,6 +26,11 @@ _labels: dict[str, Any] = {
     "role.granted": _("Role permission granted"),
     "role.changed": _("Role permission changed"),
     "role.revoked": _("Role permission revoked"),
+    "saved_view.created": _("Saved view created"),
+    "saved_view.renamed": _("Saved view renamed"),
+    "saved_view.shared": _("Saved view shared"),
+    "saved_view.unshared": _("Saved view no longer shared"),
+    "saved_view.deleted": _("Saved view deleted"),
 }
 
 

@@ -27,6 +27,25 @@ class CoreError(ErrorCode):
     ACCOUNT_LOCKED = "core.account_locked", _(
         "Too many failed sign-in attempts. Try again after %(minutes)s minutes."
     )
+    SAVED_VIEW_NAME_REQUIRED = "core.saved_view_name_required", _("Give the view a name.")
+    SAVED_VIEW_NAME_TOO_LONG = "core.saved_view_name_too_long", _(
+        "A view name can have at most %(limit)s characters."
+    )
+    SAVED_VIEW_NAME_INVALID = "core.saved_view_name_invalid", _("A view name cannot contain control characters.")
+    SAVED_VIEW_NAME_TAKEN = "core.saved_view_name_taken", _("You already have a view named %(name)s on this list.")
+    SAVED_VIEW_LIMIT = "core.saved_view_limit", _(
+        "You can keep at most %(limit)s views on one list. Delete one first."
+    )
+    SAVED_VIEW_UNKNOWN_LIST = "core.saved_view_unknown_list", _("There is no list %(list)s to save a view of.")
+    SAVED_VIEW_UNKNOWN_FILTER = "core.saved_view_unknown_filter", _(
+        "This list has no filter %(params)s; a view can only save the list's own filters."
+    )
+    SAVED_VIEW_QUERY_TOO_LONG = "core.saved_view_query_too_long", _(
+        "These filters are too long to save as a view (at most %(limit)s characters)."
+    )
+    SAVED_VIEW_NOT_OWNER = "core.saved_view_not_owner", _(
+        "Only the person who saved a view can change or delete it."
+    )
 
 
 class DomainError(Exception):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yewu.core.views import audit, auth, pages
+from yewu.core.views import audit, auth, pages, saved_views
 
 app_name = "core"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("records/<int:ct_id>/<str:object_id>/comments/", pages.comment_add, name="comment_add"),
     path("records/<int:ct_id>/<str:object_id>/attachments/", pages.attachment_add, name="attachment_add"),
     path("attachments/<int:pk>/", pages.attachment_download, name="attachment_download"),
+    path("lists/views/", saved_views.savedview_add, name="savedview_add"),
+    path("lists/views/<int:pk>/delete/", saved_views.savedview_delete, name="savedview_delete"),
     path("audit/events/", audit.EventListView.as_view(), name="event_list"),
     path("audit/events.xes", pages.events_xes, name="events_xes"),
     path("healthz", pages.healthz, name="healthz"),

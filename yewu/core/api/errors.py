@@ -46,7 +46,7 @@ def _messages(detail) -> str:
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         http = status.HTTP_403_FORBIDDEN if exc.code in (
-            CoreError.PERMISSION_DENIED, CoreError.OUT_OF_SCOPE
+            CoreError.PERMISSION_DENIED, CoreError.OUT_OF_SCOPE, CoreError.SAVED_VIEW_NOT_OWNER
         ) else status.HTTP_400_BAD_REQUEST
         if exc.code == CoreError.OUT_OF_SCOPE:
             http = status.HTTP_404_NOT_FOUND

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yewu.core import services
+from yewu.core import saved_views, services
 from yewu.core.api.base import ReadOnlyScopedViewSet
-from yewu.core.models import Event, Notification
+from yewu.core.models import Event, Notification, SavedView
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -71,6 +74,88 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         ser.is_valid(raise_exception=True)
         count = services.mark_read(request.user, ser.validated_data.get("ids"))
         return Response({"marked": count})
+
+
+class SavedViewSerializer(serializers.ModelSerializer):
+    """A saved view; `url` opens its list with its filters applied."""
+
+    # The service checks names, lists and filters and refuses with a code: no limits repeated here.
+    list_key = serializers.CharField(help_text=_("The URL name of the list, e.g. org:employee_list."))
+    name = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    query = serializers.CharField(
+        allow_blank=True, required=False, default="",
+        help_text=_("The list's query string; only the list's filters are accepted, page and export are dropped."),
+    )
+    shared = serializers.BooleanField(required=False, default=False)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SavedView
+        fields = ["id", "list_key", "name", "query", "shared", "owner", "created_at", "url"]
+        read_only_fields = ["id", "owner", "created_at", "url"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_url(self, view: SavedView) -> str | None:
+        if view.list_key not in saved_views.list_views():
+            return None
+        url = reverse(view.list_key)
+        return f"{url}?{view.query}" if view.query else url
+
+
+class SavedViewChangeSerializer(serializers.Serializer):
+    """What the owner may change: the name and whether the view is shared."""
+
+    name = serializers.CharField(allow_blank=True, trim_whitespace=False, required=False)
+    shared = serializers.BooleanField(required=False)
+
+
+class SavedViewViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin, viewsets.GenericViewSet,
+):
+    """Saved views of lists: the user's own and the shared ones of lists they may see. Only the owner
+    changes or deletes a view (403 with core.saved_view_not_owner for someone else's shared view)."""
+
+    serializer_class = SavedViewSerializer
+    queryset = SavedView.objects.all()
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["list_key", "shared"]
+    ordering_fields = ["id", "name", "created_at"]
+
+    def get_queryset(self):
+        return saved_views.visible_views(self.request.user).order_by("list_key", "name", "pk")
+
+    def create(self, request, *args, **kwargs):
+        ser = SavedViewSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        view = saved_views.save_view(
+            data["list_key"], data["name"], data.get("query", ""), actor=request.user, shared=data.get("shared", False)
+        )
+        return Response(SavedViewSerializer(view).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SavedViewChangeSerializer, responses=SavedViewSerializer)
+    def update(self, request, *args, **kwargs):
+        view = self.get_object()
+        ser = SavedViewChangeSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        if not ser.validated_data:
+            raise serializers.ValidationError(_("Give a new name or whether the view is shared."))
+        with transaction.atomic():
+            if "name" in ser.validated_data:
+                view = saved_views.rename_view(view, ser.validated_data["name"], actor=request.user)
+            if "shared" in ser.validated_data:
+                view = saved_views.share_view(view, ser.validated_data["shared"], actor=request.user)
+        return Response(SavedViewSerializer(view).data)
+
+    @extend_schema(request=SavedViewChangeSerializer, responses=SavedViewSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        saved_views.delete_view(self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeSerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
 from yewu.core.models.audit import CaseHead, Event, Seal
 from yewu.core.models.collab import Attachment, Comment, Notification
 from yewu.core.models.numbering import NumberSequence
+from yewu.core.models.saved_views import SavedView
 from yewu.core.models.security import Grant, LoginFailure
 
 __all__ = [
@@ -12,5 +13,6 @@ __all__ = [
     "LoginFailure",
     "Notification",
     "NumberSequence",
+    "SavedView",
     "Seal",
 ]

@@ -36,6 +36,7 @@ schemathesis = pytest.importorskip("schemathesis")
 from schemathesis.core import NotSet  # noqa: E402
 from schemathesis.generation import GenerationMode  # noqa: E402
 
+from yewu.core import saved_views  # noqa: E402
 from yewu.core.audit import record_event  # noqa: E402
 from yewu.core.models import Notification  # noqa: E402
 from yewu.core.roles import ensure_default_roles  # noqa: E402
@@ -204,6 +205,7 @@ def world(company):
     delegation = DelegationFactory(principal=company.bob, delegate=company.alice)
     event = record_event(company.bob, "employee.changed", actor=company.dave.user)
     note = Notification.objects.create(recipient=company.dave.user, title="hello")
+    view = saved_views.save_view("org:employee_list", "在职", "status=active", actor=company.dave.user, shared=True)
     real_ids = {
         "/api/org/departments/": company.sales_east.pk,
         "/api/org/positions/": company.staff.pk,
@@ -212,6 +214,7 @@ def world(company):
         "/api/org/delegations/": delegation.pk,
         "/api/core/events/": event.pk,
         "/api/core/notifications/": note.pk,
+        "/api/core/saved-views/": view.pk,
     }
     return company, real_ids
 

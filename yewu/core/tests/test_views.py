@@ -19,7 +19,7 @@ from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver, reverse
 
 from yewu.core.audit import record_event
-from yewu.core.models import Attachment, Notification
+from yewu.core.models import Attachment, Notification, SavedView
 from yewu.core.roles import ensure_default_roles
 from yewu.core.testing.factories import DelegationFactory, PartTimePositionFactory, TeamFactory
 
@@ -47,6 +47,8 @@ def _pages(company, records) -> dict[str, tuple[str, list]]:
         "core:comment_add": (POST, record),
         "core:attachment_add": (POST, record),
         "core:attachment_download": (FILE, [r["attachment"].pk]),
+        "core:savedview_add": (POST, []),
+        "core:savedview_delete": (POST, [r["saved_view"].pk]),
         "core:event_list": (PAGE, []),
         "core:events_xes": (FILE, []),
         "core:healthz": (PUBLIC, []),
@@ -116,6 +118,7 @@ def records(company, settings, tmp_path):
             employee=company.bob, department=company.finance, position=company.staff
         ),
         "delegation": DelegationFactory(principal=company.bob, delegate=company.alice),
+        "saved_view": SavedView.objects.create(owner=company.dave.user, list_key="org:employee_list", name="在职"),
     }
 
 

@@ -1,6 +1,7 @@
 """Generic list, detail and edit views built on the restricted queryset path.
 
-Lists filter, paginate and export (xlsx/csv) the very queryset that the user may view; details
+Lists filter, paginate and export (xlsx/csv) the very queryset that the user may view, and offer
+the user's saved views of their filters (yewu.core.saved_views); details
 404 outside the scope; edits parse a form and call one service, showing refusals on the form.
 """
 
@@ -22,10 +23,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from yewu.core import permissions
+from yewu.core import permissions, saved_views
 from yewu.core.audit import history
 from yewu.core.errors import DomainError
 from yewu.core.models import Attachment, Comment
+from yewu.core.views.saved_views import menu_context
 
 
 @dataclass
@@ -119,6 +121,9 @@ class ObjectListView(ScopedMixin, TemplateView):
             can_add=permissions.can_model(self.request.user, "add", self.model),
             create_url_name=self.create_url_name,
         )
+        match = self.request.resolver_match
+        if match is not None and match.view_name in saved_views.list_views() and not self.request.headers.get("HX-Request"):
+            ctx.update(menu_context(self.request, match.view_name))  # the "Views" menu; htmx swaps only the table
         return ctx
 
     def export(self, fmt: str):
