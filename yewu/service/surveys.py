@@ -171,7 +171,7 @@ def enter_answers(respondent: Respondent, values: dict[str, Any], *, actor: Any,
     respondent = Respondent.objects.select_for_update().select_related("survey").get(pk=respondent.pk)
     permissions.require(actor, "change", respondent.survey)
     if channel == AnswerChannel.LINK:
-        raise DomainError(ServiceError.ANSWER_INVALID, question=_("answered by"))
+        raise DomainError(ServiceError.ANSWER_INVALID, question=_("answer channel"))
     return _save_answers(respondent, values, channel=channel, actor=actor)
 
 

@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
                 ('token', models.CharField(editable=False, max_length=64, unique=True)),
                 ('expires_at', models.DateTimeField(verbose_name='link valid until')),
                 ('answered_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='answered at')),
-                ('channel', models.CharField(blank=True, choices=[('link', 'Public link'), ('phone', 'Phone'), ('face', 'Face to face')], default='', editable=False, max_length=10, verbose_name='answered by')),
+                ('channel', models.CharField(blank=True, choices=[('link', 'Public link'), ('phone', 'Phone'), ('face', 'Face to face')], default='', editable=False, max_length=10, verbose_name='answer channel')),
                 ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='survey_respondents', to='crm.customer', verbose_name='customer')),
                 ('entered_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
                 ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='respondents', to='service.survey', verbose_name='satisfaction survey')),
@@ -151,7 +151,7 @@ class Migration(migrations.Migration):
             name='Question',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='order')),
+                ('order', models.PositiveIntegerField(default=0, verbose_name='sort order')),
                 ('text', models.CharField(max_length=300, verbose_name='question')),
                 ('kind', models.CharField(choices=[('rating', 'Rating 1–5'), ('choice', 'Single choice'), ('text', 'Free text')], max_length=10, verbose_name='question type')),
                 ('options_text', models.TextField(blank=True, default='', verbose_name='options (one a line)')),

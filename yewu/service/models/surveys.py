@@ -56,7 +56,7 @@ class Question(models.Model):
 
     survey = models.ForeignKey(Survey, verbose_name=_("satisfaction survey"), on_delete=models.CASCADE,
                                related_name="questions")
-    order = models.PositiveIntegerField(_("order"), default=0)
+    order = models.PositiveIntegerField(_("sort order"), default=0)
     text = models.CharField(_("question"), max_length=300)
     kind = models.CharField(_("question type"), max_length=10, choices=QuestionKind.choices)
     options_text = models.TextField(_("options (one a line)"), blank=True, default="")
@@ -86,7 +86,7 @@ class Respondent(models.Model):
     token = models.CharField(max_length=64, unique=True, editable=False)
     expires_at = models.DateTimeField(_("link valid until"))
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True, editable=False)
-    channel = models.CharField(_("answered by"), max_length=10, choices=AnswerChannel.choices, blank=True,
+    channel = models.CharField(_("answer channel"), max_length=10, choices=AnswerChannel.choices, blank=True,
                                default="", editable=False)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
                                    editable=False, on_delete=models.PROTECT, related_name="+")
