@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('query', models.CharField(blank=True, default='', max_length=2000, verbose_name='filters')),
                 ('shared', models.BooleanField(default=False, help_text='Everyone with a grant to see the list sees the view.', verbose_name='shared')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saved_views', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
+                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saved_views', to=settings.AUTH_USER_MODEL, verbose_name='saved by')),
             ],
             options={
                 'verbose_name': 'saved view',

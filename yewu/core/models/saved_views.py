@@ -12,7 +12,7 @@ class SavedView(models.Model):
     shared view never shows anyone more than their own data scope allows."""
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="saved_views"
+        settings.AUTH_USER_MODEL, verbose_name=_("saved by"), on_delete=models.CASCADE, related_name="saved_views"
     )
     list_key = models.CharField(_("list"), max_length=100, help_text=_("The URL name of the list."))
     name = models.CharField(_("view name"), max_length=60)
