@@ -26,7 +26,7 @@ def month_range(start: datetime.date, end: datetime.date) -> tuple[datetime.date
     """From the first moment of `start`'s month to the first moment after `end`'s month (local time)."""
     first = start.replace(day=1)
     last = end.replace(day=1)
-    if last < first or (last.year - first.year) * 12 + last.month - first.month >= 36:
+    if last < first or last.year >= 9999 or (last.year - first.year) * 12 + last.month - first.month >= 36:
         raise DomainError(ServiceError.BAD_MONTH_RANGE)
     after = datetime.date(last.year + (last.month == 12), last.month % 12 + 1, 1)
     tz = timezone.get_current_timezone()

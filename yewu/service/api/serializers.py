@@ -27,6 +27,7 @@ from yewu.service.models import (
 )
 
 TEXT = {"max_length": 5000, "trim_whitespace": True}
+MONTH = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
 
 
 def _department_field(**kwargs):
@@ -115,8 +116,8 @@ class ResultInput(serializers.Serializer):
 
 
 class StatsQuery(serializers.Serializer):
-    start = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="First month, YYYY-MM")
-    end = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="Last month, YYYY-MM")
+    start = serializers.RegexField(MONTH, help_text="First month, YYYY-MM")
+    end = serializers.RegexField(MONTH, help_text="Last month, YYYY-MM")
     by = serializers.ChoiceField(choices=["cause", "product", "department"], default="cause")
 
 

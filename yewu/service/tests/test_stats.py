@@ -81,3 +81,9 @@ def test_a_backwards_month_range_is_refused(svc):
     with pytest.raises(DomainError) as refused:
         complaint_statistics(svc.erin.user, start=datetime.date(2026, 5, 1), end=datetime.date(2026, 3, 1))
     assert refused.value.code == "service.bad_month_range"
+
+
+def test_the_last_representable_month_is_refused_not_a_server_error(svc):
+    with pytest.raises(DomainError) as refused:
+        complaint_statistics(svc.erin.user, start=datetime.date(9999, 11, 1), end=datetime.date(9999, 12, 1))
+    assert refused.value.code == "service.bad_month_range"

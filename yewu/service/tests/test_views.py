@@ -141,3 +141,8 @@ def test_global_search_finds_complaints_in_scope_only(svc):
     theirs = f.complaint(svc.carols, svc.sales_east)
     page = _client(svc.bob.user).get(reverse("core:search"), {"q": "CP-"}).content.decode()
     assert mine.number in page and theirs.number not in page
+
+
+def test_the_statistics_page_shows_a_refused_month_range(svc):
+    resp = _client(svc.erin.user).get(reverse("service:complaint_stats"), {"start": "9999-11", "end": "9999-12"})
+    assert resp.status_code == 200 and resp.context["error"] and resp.context["rows"] == []
