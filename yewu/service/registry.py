@@ -74,11 +74,14 @@ def _escalate():
 
 
 def _customer_panel(customer, user):
-    """The customer's complaints and consultations that the user may view (None: nothing to show)."""
-    from yewu.service.models import Complaint, Consultation
+    """The customer's complaints, consultations and surveys that the user may view (None: nothing
+    to show)."""
+    from yewu.service.models import Complaint, Consultation, Respondent, Survey
 
     complaints = list(Complaint.objects.restrict(user, "view").filter(customer=customer)[:10])
     consultations = list(Consultation.objects.restrict(user, "view").filter(customer=customer)[:10])
-    if not complaints and not consultations:
+    surveys = list(Respondent.objects.filter(customer=customer, survey__in=Survey.objects.restrict(user, "view"))
+                   .select_related("survey").order_by("-pk")[:10])
+    if not complaints and not consultations and not surveys:
         return None
-    return {"complaints": complaints, "consultations": consultations}
+    return {"complaints": complaints, "consultations": consultations, "surveys": surveys}

@@ -21,11 +21,21 @@ def _customer(dept, owner=None):
 
 
 def _complaint(world, dept, owner=None):
-    return f.complaint(_customer(dept, owner), dept, product=unique("产品"))
+    """A complaint being investigated (for the corrective actions' probes)."""
+    return f.complaint(_customer(dept, owner), dept, product=unique("产品"), status="investigating")
 
 
 def _owned_complaint(world):
     return _complaint(world, world.company.sales, owner=world.user)
+
+
+def _received(world, dept, owner=None):
+    """A complaint from the web form waiting to be registered (registering starts the installed
+    complaint process: the change the change tests try)."""
+    from yewu.service import approvals
+
+    approvals.install(world.company.admin)
+    return f.complaint(_customer(dept, owner), dept, product=unique("产品"), status="received")
 
 
 class TestConsultationPermissions(ScopedModelTests):
@@ -44,12 +54,13 @@ class TestConsultationPermissions(ScopedModelTests):
 class TestComplaintPermissions(ScopedModelTests):
     spec = register(ScopedModelSpec(
         Complaint,
-        make=_complaint,
-        make_owned=_owned_complaint,
+        make=_received,
+        make_owned=lambda world: _received(world, world.company.sales, owner=world.user),
         list_url="service:complaint_list",
         detail_url="service:complaint_detail",
         search_field="number",
         api_path="/api/service/complaints/",
+        api_change_action="register",
     ))
 
 
@@ -71,12 +82,13 @@ class TestCorrectiveActionPermissions(ScopedModelTests):
 class TestSurveyPermissions(ScopedModelTests):
     spec = register(ScopedModelSpec(
         Survey,
-        make=lambda world, dept: f.survey(_someone(dept), dept, name=unique("调查")),
-        make_owned=lambda world: f.survey(world.user, world.company.sales, name=unique("调查")),
+        make=lambda world, dept: f.survey(_someone(dept), dept, name=unique("调查"), status="open"),
+        make_owned=lambda world: f.survey(world.user, world.company.sales, name=unique("调查"), status="open"),
         list_url="service:survey_list",
         detail_url="service:survey_detail",
         search_field="name",
         api_path="/api/service/surveys/",
+        api_change_action="close",
     ))
 
 

@@ -132,6 +132,9 @@ def test_the_customer_page_shows_the_complaints_the_user_may_view(svc):
     obj = f.complaint(svc.bobs, svc.sales, product="机床甲")
     page = _client(svc.bob.user).get(svc.bobs.get_absolute_url()).content.decode()
     assert 'data-testid="panel-service"' in page and obj.number in page
+    f.respondent(f.survey(svc.erin.user, svc.central, name="年度满意度调查"), svc.bobs)
+    assert "年度满意度调查" in _client(svc.erin.user).get(svc.bobs.get_absolute_url()).content.decode()
+    assert "年度满意度调查" not in _client(svc.bob.user).get(svc.bobs.get_absolute_url()).content.decode()
     page = _client(svc.carol.user).get(svc.carols.get_absolute_url()).content.decode()
     assert 'data-testid="panel-service"' not in page
 
