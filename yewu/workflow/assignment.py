@@ -43,7 +43,7 @@ class Resolution:
     reason: str = ""  # why nobody was found, for the "empty approver" rule
 
 
-def _employee_of(user: Any) -> Employee | None:
+def employee_of(user: Any) -> Employee | None:
     """The user's employee record with its department and position (one prepared statement: every
     step whose rule starts from the requester reads it)."""
     if user is None or getattr(user, "pk", None) is None:
@@ -132,7 +132,7 @@ def resolve(rule: dict, *, requester: Any, department: Department, form: dict) -
             order.setdefault(str(v), i)
         users.sort(key=lambda u: order.get(str(u.pk), 0))
         return Resolution(_users(_as_employees(users)), "the form names nobody")
-    requester_emp = _employee_of(requester)
+    requester_emp = employee_of(requester)
     if kind == "department_head":
         dept = department
         if rule.get("field"):

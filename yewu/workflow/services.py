@@ -489,16 +489,17 @@ def start_process(
     if record is None:
         permissions.require_new(actor, "add", ProcessInstance, owner=actor, department=department)
     if isinstance(definition, str):
-        definition = ProcessDefinition.objects.get(key=definition)
-    version = (
-        definition.versions.filter(status=VersionStatus.PUBLISHED).order_by("-version").first()
-        or definition.versions.filter(status=VersionStatus.TRIAL).order_by("-version").first()
-    )
+        found = _DEFINITIONS.select(f"{_DEFINITIONS.col('key')} = %s", [definition])
+        if not found:
+            raise ProcessDefinition.DoesNotExist(f"no process {definition!r}")
+        definition = found[0]
+    version = _startable_version(definition)
     if version is None:
         raise DomainError(WorkflowError.NOT_PUBLISHED, name=definition.name)
     form = _clean_form(version, form, actor=actor, defer_attachments=defer_attachments)
-    employee = Employee.objects.filter(user=actor).select_related("department").first()
-    department = department or (employee.department if employee else None)
+    if department is None:
+        employee = assignment.employee_of(actor)
+        department = employee.department if employee else None
     if department is None:
         department = Department.objects.filter(parent__isnull=True).order_by("pk").first()
     with atomic():
@@ -513,7 +514,7 @@ def start_process(
         if record is not None:
             instance.content_type = ContentType.objects.get_for_model(record)
             instance.object_id = str(record.pk)
-        instance.save()
+        _INSTANCES.insert_objects([instance])
         payload = {**form, **(data or {}), "form": form, "requester": actor.pk, "department": department.pk}
         with _engine_errors():
             workflow = engine.new_workflow(version, payload)
@@ -523,6 +524,23 @@ def start_process(
         _save_state(instance, workflow, **fields)
         _notify_tasks(opened)
     return instance
+
+
+_DEFINITIONS = Table(ProcessDefinition)
+_VERSION_ROWS = Table(ProcessVersion)
+
+
+def _startable_version(definition: ProcessDefinition) -> ProcessVersion | None:
+    """The version new approvals start on: the latest published, else the latest in trial run."""
+    t = _VERSION_ROWS
+    rows = t.values(
+        f"{t.col('definition_id')} = %s AND {t.col('status')} IN (%s, %s)",
+        [definition.pk, VersionStatus.PUBLISHED, VersionStatus.TRIAL], names=("id", "status", "created_at", "version"),
+    )
+    if not rows:
+        return None
+    pk, status, created_at, _number = max(rows, key=lambda r: (r[1] == VersionStatus.PUBLISHED, r[3]))
+    return _version(pk, status, created_at)
 
 
 def _clean_form(version: Any, form: Any, *, actor: Any, defer_attachments: bool = False) -> dict:
