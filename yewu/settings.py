@@ -199,6 +199,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 YEWU_PROCUREMENT_ORDER_TOLERANCE_PERCENT = env_int("YEWU_PROCUREMENT_ORDER_TOLERANCE_PERCENT", 5)
 YEWU_PROCUREMENT_EXPIRY_WARNING_DAYS = env_int("YEWU_PROCUREMENT_EXPIRY_WARNING_DAYS", 30)
 
+# Customer service: hours within which a consultation is answered; the public contact form's
+# anti-spam (least seconds between opening and sending it, messages per IP address and hour, counted
+# in Django's cache).
+YEWU_SERVICE_RESPONSE_HOURS = env_int("YEWU_SERVICE_RESPONSE_HOURS", 24)
+YEWU_SERVICE_CONTACT_MIN_SECONDS = env_int("YEWU_SERVICE_CONTACT_MIN_SECONDS", 3)
+YEWU_SERVICE_CONTACT_PER_HOUR = env_int("YEWU_SERVICE_CONTACT_PER_HOUR", 5)
+
 # CRM: how many days before a follow-up is due it is created and its owner reminded, and how many
 # days ahead birthday and holiday greetings are prepared.
 YEWU_CRM_REMIND_DAYS = env_int("YEWU_CRM_REMIND_DAYS", 3)

@@ -18,11 +18,11 @@ HONEYPOT = "website"
 
 
 def min_seconds() -> float:
-    return float(getattr(settings, "SERVICE_CONTACT_MIN_SECONDS", 3))
+    return float(getattr(settings, "YEWU_SERVICE_CONTACT_MIN_SECONDS", 3))
 
 
 def hourly_limit() -> int:
-    return int(getattr(settings, "SERVICE_CONTACT_PER_HOUR", 5))
+    return int(getattr(settings, "YEWU_SERVICE_CONTACT_PER_HOUR", 5))
 
 
 def stamp(now: float | None = None) -> str:

@@ -38,12 +38,12 @@ from yewu.service.choices import (
 from yewu.service.errors import ServiceError
 from yewu.service.models import Complaint, Consultation, CorrectiveAction
 
-#: Hours within which a consultation is answered (setting SERVICE_RESPONSE_HOURS, default 24).
+#: Hours within which a consultation is answered (setting YEWU_SERVICE_RESPONSE_HOURS, default 24).
 DEFAULT_RESPONSE_HOURS = 24
 
 
 def response_hours() -> float:
-    return float(getattr(settings, "SERVICE_RESPONSE_HOURS", DEFAULT_RESPONSE_HOURS))
+    return float(getattr(settings, "YEWU_SERVICE_RESPONSE_HOURS", DEFAULT_RESPONSE_HOURS))
 
 
 def central_department() -> Department:

@@ -30,7 +30,7 @@ def _ask(svc, **kw):
 # --- services ------------------------------------------------------------------------------------
 
 
-@override_settings(SERVICE_RESPONSE_HOURS=24)
+@override_settings(YEWU_SERVICE_RESPONSE_HOURS=24)
 def test_consultation_is_due_within_the_response_time_limit(svc):
     now = timezone.now()
     obj = _ask(svc, now=now)
@@ -38,7 +38,7 @@ def test_consultation_is_due_within_the_response_time_limit(svc):
     assert obj.status == ConsultationStatus.OPEN and obj.number.startswith("CS-")
 
 
-@override_settings(SERVICE_RESPONSE_HOURS=4)
+@override_settings(YEWU_SERVICE_RESPONSE_HOURS=4)
 def test_the_response_time_limit_is_configurable(svc):
     now = timezone.now()
     assert _ask(svc, now=now).due_at == now + datetime.timedelta(hours=4)
@@ -127,7 +127,7 @@ def test_antispam_refuses_a_forged_stamp(svc):
     assert refused.value.code == "service.spam_honeypot"
 
 
-@override_settings(SERVICE_CONTACT_PER_HOUR=2)
+@override_settings(YEWU_SERVICE_CONTACT_PER_HOUR=2)
 def test_antispam_limits_messages_per_address_and_hour(svc):
     old = antispam.stamp(time.time() - 60)
     antispam.check(honeypot="", stamp_value=old, ip="1.2.3.4")
@@ -183,7 +183,7 @@ def test_the_public_form_refuses_spam_and_saves_nothing(svc, spam):
     assert not Consultation.objects.exists() and not Complaint.objects.exists()
 
 
-@override_settings(SERVICE_CONTACT_PER_HOUR=2)
+@override_settings(YEWU_SERVICE_CONTACT_PER_HOUR=2)
 def test_the_public_form_refuses_a_flood_from_one_address(svc):
     client = Client()
     assert _post(client).status_code == 200
@@ -197,3 +197,11 @@ def test_the_public_form_needs_a_phone_or_email(svc):
     resp = _post(Client(), phone="", email="")
     assert resp.status_code == 400
     assert not Consultation.objects.exists()
+
+
+def test_the_worker_runs_the_overdue_escalation(svc):
+    from yewu.core import periodic
+
+    obj = _ask(svc, phone="+86 571 8888 0001", now=timezone.now() - datetime.timedelta(hours=25))
+    assert periodic.run_all()["service.overdue_consultations"] == 1
+    assert Consultation.objects.get(pk=obj.pk).escalated_at is not None
