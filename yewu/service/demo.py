@@ -1,5 +1,5 @@
 """Demo set-up for customer service: the complaint process installed, the customer-service role
-for the central business department, and a few weeks of service work on the CRM demo customers —
+for the central business department and the business department's customer-service group, and a few weeks of service work on the CRM demo customers —
 consultations answered, routed and waiting (one past its time limit), complaints in every state
 of their process (closed with a verified corrective action, closed with an external cause, being
 planned, waiting for the central department, received from the web form), and one satisfaction
@@ -21,6 +21,7 @@ ORDER = 55  # after the CRM (50): it needs the customers
 def load() -> dict:
     from django.contrib.auth import get_user_model
     from django.db import transaction
+    from django.db.models import Q
     from django.utils import timezone
 
     from yewu.core.models import Notification
@@ -36,7 +37,10 @@ def load() -> dict:
         return {}
     approvals.install(admin)
     roles = ensure_default_roles()
-    for employee in Employee.objects.filter(department__code="central", user__isnull=False).select_related("user"):
+    # the central department takes complaints; the business department's customer-service group
+    # (客户服务组) answers consultations and complaints day to day
+    for employee in (Employee.objects.filter(Q(department__code="central") | Q(team__code="biz-service"),
+                                             user__isnull=False).select_related("user")):
         employee.user.groups.add(roles["customer_service"])
     central = User.objects.filter(username="central").first()
     customers = list(Customer.objects.live().select_related("owner", "department").order_by("pk")[:8])

@@ -48,6 +48,7 @@ def test_the_demo_tells_the_service_story_and_loads_once(demo_service):
     assert (Consultation.objects.count(), Complaint.objects.count(), Survey.objects.count()) == counts
     central = get_user_model().objects.get(username="central")
     assert Complaint.objects.restrict(central).count() == 5
+    assert central.groups.filter(name="客户服务").exists()
     sales = get_user_model().objects.get(username="sales")
     seen = Complaint.objects.restrict(sales)
     assert all(c.customer.owner == sales or c.handler == sales for c in seen)
