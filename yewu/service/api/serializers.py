@@ -147,10 +147,16 @@ class RespondentSerializer(serializers.ModelSerializer):
         fields = ["id", "customer", "customer_name", "expires_at", "answered_at", "channel", "link"]
 
     def get_link(self, obj: Respondent) -> str | None:
+        """The public link, only for who may change the survey (whoever has it can answer)."""
         request = self.context.get("request")
-        if obj.answered_at is not None:
+        if obj.answered_at is not None or request is None:
             return None
-        return request.build_absolute_uri(obj.get_absolute_url()) if request else obj.get_absolute_url()
+        allowed = self.context.setdefault("_may_change", {})
+        if obj.survey_id not in allowed:
+            from yewu.core import permissions
+
+            allowed[obj.survey_id] = permissions.can(request.user, "change", obj.survey)
+        return request.build_absolute_uri(obj.get_absolute_url()) if allowed[obj.survey_id] else None
 
 
 class SurveySerializer(serializers.ModelSerializer):

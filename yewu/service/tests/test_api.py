@@ -122,6 +122,13 @@ def test_survey_through_the_api(svc, erin):
     assert_error(erin.post(f"{base}/answers/", {"respondent": respondent.pk, "channel": "phone",
                                                 "answers": {str(question): "5"}}, format="json"),
                  400, "service.link_used")
+    # a manager who may only view the survey does not get the customers' links
+    from yewu.core.scopes import Scope
+    from yewu.core.testing.permissions import grant
+
+    grant(svc.dave.user, "service.view_survey", Scope.ALL)
+    body = api_client(svc.dave.user).get(base + "/").json()
+    assert [r["link"] for r in body["respondents"]] == [None, None]
 
 
 def test_respondents_must_be_customers_the_user_may_view(svc, bob):
