@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yewu.core import permissions
-from yewu.core.audit import delta, record_event, snapshot
+from yewu.core.audit import atomic, delta, record_event, snapshot
 from yewu.core.errors import DomainError
 from yewu.core.services import next_number
 from yewu.procurement import approvals
@@ -159,7 +159,7 @@ def _write_requisition_lines(req: Requisition, lines: list[dict[str, Any]]) -> N
     req.amount = _total(lines, "budget_price")
 
 
-@transaction.atomic
+@atomic()
 def save_requisition(
     requisition: Requisition | None, values: dict[str, Any], *, lines: Any = None, actor: Any
 ) -> Requisition:
@@ -199,7 +199,7 @@ def save_requisition(
     return req
 
 
-@transaction.atomic
+@atomic()
 def submit_requisition(requisition: Requisition, *, actor: Any) -> Requisition:
     """Send a draft (or a rejected requisition, changed) into the procurement approval."""
     from yewu.workflow.services import start_process
@@ -238,7 +238,7 @@ def follow_requisition_approval(instance: Any, *, actor: Any) -> Requisition | N
     )
 
 
-@transaction.atomic
+@atomic()
 def amend_requisition(
     requisition: Requisition, values: dict[str, Any] | None = None, *, lines: Any = None, actor: Any
 ) -> Requisition:
@@ -274,7 +274,7 @@ def amend_requisition(
     return new
 
 
-@transaction.atomic
+@atomic()
 def cancel_requisition(requisition: Requisition, *, actor: Any) -> Requisition:
     """Give up a draft or rejected requisition."""
     req = Requisition.objects.select_for_update().get(pk=requisition.pk)
@@ -299,7 +299,7 @@ def _categories(value: Any) -> list[str]:
     return [str(v).strip()[:50] for v in (value or []) if str(v).strip()]
 
 
-@transaction.atomic
+@atomic()
 def save_supplier(supplier: Supplier | None, values: dict[str, Any], *, actor: Any) -> Supplier:
     """Create a supplier (a candidate, not yet on the qualified list) or change its profile."""
     creating = supplier is None
@@ -323,7 +323,7 @@ def save_supplier(supplier: Supplier | None, values: dict[str, Any], *, actor: A
     return obj
 
 
-@transaction.atomic
+@atomic()
 def add_qualification(supplier: Supplier, values: dict[str, Any], *, actor: Any) -> SupplierQualification:
     """Add a qualification document (licence, permit, certificate, audit report) to a supplier."""
     obj = Supplier.objects.select_for_update().get(pk=supplier.pk)
@@ -352,7 +352,7 @@ def check_orderable(supplier: Supplier, today: datetime.date | None = None) -> N
         raise DomainError(ProcurementError.QUALIFICATION_EXPIRED, name=supplier.name, date=until.isoformat())
 
 
-@transaction.atomic
+@atomic()
 def set_supplier_status(supplier: Supplier, target: str, *, actor: Any, reason: str = "") -> Supplier:
     """Move a supplier on or off the qualified list (qualify, warn, suspend, remove).
 
@@ -420,7 +420,7 @@ def _percent(value: Any) -> Decimal:
     return number.quantize(CENT)
 
 
-@transaction.atomic
+@atomic()
 def evaluate_supplier(supplier: Supplier, values: dict[str, Any], *, actor: Any) -> SupplierEvaluation:
     """Record a period's evaluation of a supplier on the list and act on its decision: keep (a
     warned supplier is qualified again), warn, or remove. Without an explicit decision the score
@@ -527,7 +527,7 @@ def _write_order_lines(
     ])
 
 
-@transaction.atomic
+@atomic()
 def save_purchase_order(
     order: PurchaseOrder | None, values: dict[str, Any], *, lines: Any = None, instalments: Any = None, actor: Any,
     quotation: Quotation | None = None,
@@ -589,7 +589,7 @@ def save_purchase_order(
     return obj
 
 
-@transaction.atomic
+@atomic()
 def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     """Send an order to the central department's review; the rules are checked again first."""
     from yewu.workflow.services import start_process
@@ -636,7 +636,7 @@ def follow_order_review(instance: Any, *, actor: Any) -> PurchaseOrder | None:
     )
 
 
-@transaction.atomic
+@atomic()
 def amend_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     """Change an issued order by making a new version (a draft to review again); the issued one is
     superseded. Only before goods arrive, and only to a supplier that may still take orders. The
@@ -671,7 +671,7 @@ def amend_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     return new
 
 
-@transaction.atomic
+@atomic()
 def cancel_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     """Give up an order that was never issued (draft or rejected)."""
     obj = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
@@ -704,7 +704,7 @@ def _check_contract_within(order: PurchaseOrder, amount: Decimal) -> None:
 # --- receiving and inspection --------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic()
 def record_receipt(
     order: PurchaseOrder, *, lines: Any, received_on: datetime.date | None = None, report: str = "", actor: Any
 ) -> Receipt:
@@ -774,7 +774,7 @@ def record_receipt(
     return receipt
 
 
-@transaction.atomic
+@atomic()
 def resolve_supplier_issue(issue: SupplierIssue, *, resolution: str, actor: Any) -> SupplierIssue:
     """Close a supplier issue with what was done (replacement, credit note, …)."""
     obj = SupplierIssue.objects.select_for_update().get(pk=issue.pk)
@@ -810,7 +810,7 @@ def _three_way_match(order: PurchaseOrder, amount: Decimal, *, exclude: int | No
         raise DomainError(ProcurementError.PAYMENT_ABOVE_ACCEPTED, total=money(total), accepted=money(accepted))
 
 
-@transaction.atomic
+@atomic()
 def request_payment(
     order: PurchaseOrder, *, instalment: Instalment, amount: Any = None, note: str = "", actor: Any
 ) -> PaymentRequest:
@@ -858,7 +858,7 @@ def _payment_state(pay: PaymentRequest, *allowed: str) -> None:
         raise DomainError(ProcurementError.PAYMENT_STATE, number=pay.number, status=_label(PaymentStatus, pay.status))
 
 
-@transaction.atomic
+@atomic()
 def approve_payment(payment: PaymentRequest, *, actor: Any) -> PaymentRequest:
     """Finance checks a payment request against the order and the inspection (three-way match)."""
     order, pay = _payment_for_update(payment)
@@ -875,7 +875,7 @@ def approve_payment(payment: PaymentRequest, *, actor: Any) -> PaymentRequest:
     return pay
 
 
-@transaction.atomic
+@atomic()
 def reject_payment(payment: PaymentRequest, *, actor: Any, reason: str = "") -> PaymentRequest:
     """Finance turns a payment request down; its instalment may be requested again."""
     order, pay = _payment_for_update(payment)
@@ -891,7 +891,7 @@ def reject_payment(payment: PaymentRequest, *, actor: Any, reason: str = "") -> 
     return pay
 
 
-@transaction.atomic
+@atomic()
 def pay_payment(
     payment: PaymentRequest, *, actor: Any, paid_on: datetime.date | None = None, reference: str = ""
 ) -> PaymentRequest:
@@ -954,7 +954,7 @@ def _clean_quoted_prices(req: Requisition, lines: Any) -> list[tuple[Requisition
     return [(line, prices[line.pk]) for line in req_lines.values()]
 
 
-@transaction.atomic
+@atomic()
 def save_quotation(
     quotation: Quotation | None, values: dict[str, Any], *, lines: Any = None, actor: Any
 ) -> Quotation:
@@ -1031,7 +1031,7 @@ def lowest_valid_quotation(req: Requisition, round_no: int, today: datetime.date
             .order_by("amount", "pk").first())
 
 
-@transaction.atomic
+@atomic()
 def choose_quotation(quotation: Quotation, *, reason: str = "", actor: Any) -> Quotation:
     """Choose the quotation the order will be placed from. It must still be valid and its supplier
     still take orders; when it is not the lowest valid total of its round the reason is required.
@@ -1069,7 +1069,7 @@ def choose_quotation(quotation: Quotation, *, reason: str = "", actor: Any) -> Q
     return obj
 
 
-@transaction.atomic
+@atomic()
 def order_from_quotation(quotation: Quotation, values: dict[str, Any] | None = None, *, actor: Any) -> PurchaseOrder:
     """Create the draft purchase order from the chosen quotation (one order per quotation): the
     requisition's lines at the quoted prices, the promised delivery date, the payment terms in the
@@ -1120,7 +1120,7 @@ def _check_contract_order(order: PurchaseOrder, amount: Decimal) -> None:
         raise DomainError(ProcurementError.CONTRACT_ABOVE_ORDER, amount=money(amount), order=money(order.amount))
 
 
-@transaction.atomic
+@atomic()
 def save_contract(contract: PurchaseContract | None, values: dict[str, Any], *, actor: Any) -> PurchaseContract:
     """Draft the purchase contract of an order (one standing contract per order), or change a
     draft. The supplier and department are the order's; the amount may not exceed the order's.
@@ -1162,7 +1162,7 @@ def save_contract(contract: PurchaseContract | None, values: dict[str, Any], *, 
     return obj
 
 
-@transaction.atomic
+@atomic()
 def submit_contract(contract: PurchaseContract, *, actor: Any) -> PurchaseContract:
     """Send a draft contract to legal review (the procurement_contract approval)."""
     from yewu.workflow.services import start_process
@@ -1202,7 +1202,7 @@ def follow_contract_review(instance: Any, *, actor: Any) -> PurchaseContract | N
     )
 
 
-@transaction.atomic
+@atomic()
 def sign_contract(
     contract: PurchaseContract, *, signed_on: datetime.date | None, signed_copy: Any, actor: Any
 ) -> PurchaseContract:
@@ -1243,7 +1243,7 @@ def sign_contract(
     return obj
 
 
-@transaction.atomic
+@atomic()
 def file_contract(contract: PurchaseContract, *, actor: Any) -> PurchaseContract:
     """Put a signed contract on file (the central department's contract register)."""
     obj = PurchaseContract.objects.select_for_update().get(pk=contract.pk)
@@ -1259,7 +1259,7 @@ def file_contract(contract: PurchaseContract, *, actor: Any) -> PurchaseContract
     return obj
 
 
-@transaction.atomic
+@atomic()
 def amend_contract(
     contract: PurchaseContract, values: dict[str, Any] | None = None, *, actor: Any
 ) -> PurchaseContract:
@@ -1295,7 +1295,7 @@ def amend_contract(
     return new
 
 
-@transaction.atomic
+@atomic()
 def cancel_contract(contract: PurchaseContract, *, actor: Any) -> PurchaseContract:
     """Give up a draft contract (a new one may then be drafted for the order)."""
     obj = PurchaseContract.objects.select_for_update().get(pk=contract.pk)
