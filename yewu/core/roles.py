@@ -35,6 +35,7 @@ DEFAULT_ROLES: dict[str, tuple[object, dict[str, str]]] = {
             "procurement.view_requisition": OWN, "procurement.add_requisition": OWN,
             "procurement.change_requisition": OWN,
             **{f"service.{action}_{model}": OWN for model in SERVICE_ACTIONS for action in ("view", "change")},
+            "service.view_complaint": OWN,  # with the complaints handed to them to handle
         },
     ),
     "manager": (

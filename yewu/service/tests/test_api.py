@@ -144,3 +144,21 @@ def test_respondents_must_be_customers_the_user_may_view(svc, bob):
     assert not survey.respondents.exists()
     resp = bob.post(f"/api/service/surveys/{survey.pk}/respondents/", {"customers": [svc.bobs.pk]}, format="json")
     assert resp.status_code == 200 and survey.respondents.get().customer == svc.bobs
+
+
+def test_a_handler_with_only_the_staff_role_works_on_the_complaint_through_the_api(svc, erin):
+    from yewu.core.testing.factories import EmployeeFactory
+
+    frank = EmployeeFactory(department=svc.finance).user
+    frank.groups.add(svc.roles["staff"])
+    pk = erin.post("/api/service/complaints/", {"channel": "phone", "customer": svc.bobs.pk, "product": "发票",
+                                                 "category": "price", "description": "发票金额有误"},
+                   format="json").json()["id"]
+    api = api_client(frank)
+    assert api.get(f"/api/service/complaints/{pk}/").status_code == 404
+    erin.post(f"/api/service/complaints/{pk}/accept/", {"department": svc.finance.pk, "handler": frank.username},
+              format="json")
+    assert result_ids(api.get("/api/service/complaints/")) == [pk]
+    resp = api.post(f"/api/service/complaints/{pk}/investigate/", {
+        "cause_kind": "internal", "cause_category": "process", "expectation": "重开发票"}, format="json")
+    assert resp.status_code == 200 and resp.json()["status"] == "planning"
