@@ -209,16 +209,11 @@ def contract_decided(instance: ProcessInstance, *, actor: Any) -> None:
 def contract_rules_xml() -> str:
     """The decision table in force: the published (else trial) version's of the contract process,
     else the one shipped with the module (before the process is installed)."""
-    from yewu.workflow.choices import VersionStatus
-    from yewu.workflow.models import ProcessVersion
+    from yewu.workflow.services import startable_version
 
-    rows = (ProcessVersion.objects.filter(definition__key=CONTRACT_KEY,
-                                          status__in=(VersionStatus.PUBLISHED, VersionStatus.TRIAL))
-            .order_by("-version").values_list("status", "dmn_xml"))
-    found = dict(reversed(list(rows)))  # per status, the newest version's table
-    for status in (VersionStatus.PUBLISHED, VersionStatus.TRIAL):
-        if (found.get(status) or "").strip():
-            return found[status]
+    version = startable_version(CONTRACT_KEY)
+    if version is not None and (version.dmn_xml or "").strip():
+        return version.dmn_xml
     return CONTRACT.dmn_xml()
 
 

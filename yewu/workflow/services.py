@@ -489,11 +489,10 @@ def start_process(
     if record is None:
         permissions.require_new(actor, "add", ProcessInstance, owner=actor, department=department)
     if isinstance(definition, str):
-        found = _DEFINITIONS.select(f"{_DEFINITIONS.col('key')} = %s", [definition])
-        if not found:
-            raise ProcessDefinition.DoesNotExist(f"no process {definition!r}")
-        definition = found[0]
-    version = _startable_version(definition)
+        definition = _definition(definition)
+        if definition is None:
+            raise ProcessDefinition.DoesNotExist("no such process")
+    version = startable_version(definition)
     if version is None:
         raise DomainError(WorkflowError.NOT_PUBLISHED, name=definition.name)
     form = _clean_form(version, form, actor=actor, defer_attachments=defer_attachments)
@@ -530,8 +529,19 @@ _DEFINITIONS = Table(ProcessDefinition)
 _VERSION_ROWS = Table(ProcessVersion)
 
 
-def _startable_version(definition: ProcessDefinition) -> ProcessVersion | None:
-    """The version new approvals start on: the latest published, else the latest in trial run."""
+def _definition(key: str) -> ProcessDefinition | None:
+    found = _DEFINITIONS.select(f"{_DEFINITIONS.col('key')} = %s", [key])
+    return found[0] if found else None
+
+
+def startable_version(definition: ProcessDefinition | str) -> ProcessVersion | None:
+    """The version new approvals start on: the latest published, else the latest in trial run
+    (None when there is none, or no process with that key). Read with prepared statements and
+    shared from the cache of versions (see `_version`): treat it as read-only."""
+    if isinstance(definition, str):
+        definition = _definition(definition)
+        if definition is None:
+            return None
     t = _VERSION_ROWS
     rows = t.values(
         f"{t.col('definition_id')} = %s AND {t.col('status')} IN (%s, %s)",
