@@ -47,6 +47,9 @@ def test_save_the_filters_apply_the_view_share_it_and_delete_it(browser):
     page.locator(".yw-filters select[name=department]").select_option(label="财务部")
     expect(page).to_have_url(re.compile(rf"[?&]department={finance.pk}\b"))
     expect(table.locator("tr")).to_have_count(Employee.objects.filter(department__path__startswith=finance.path).count())
+    with page.expect_download() as download:  # the export takes the filters changed in place
+        page.get_by_test_id("export-csv").click()
+    assert re.search(rf"[?&]department={finance.pk}\b", download.value.url) and "export=csv" in download.value.url
 
     menu = open_views(page)
     expect(menu).to_contain_text(tr("No saved views yet.", "zh-hans"))
