@@ -394,3 +394,11 @@ def test_a_nul_character_in_a_body_is_a_json_client_error(company, content_type,
         "/api/core/notifications/mark-read/", body, content_type=content_type
     )
     assert_error(resp, 400, "invalid")
+
+
+def test_the_openapi_document_builds_without_a_warning(tmp_path):
+    """Two components or enums with one name make a wrong schema (and wrong fuzzing): fail on it."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert (tmp_path / "schema.yml").read_text(encoding="utf-8").startswith("openapi:")

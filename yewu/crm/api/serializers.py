@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from yewu.crm.choices import Channel
@@ -25,6 +27,7 @@ from yewu.org.models import Department
 INT = {"min_value": 1, "max_value": 2**31 - 1}
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class PersonField(serializers.SlugRelatedField):
     """A person by login name (active users with an employee record)."""
 
@@ -81,6 +84,7 @@ class ConvertInput(serializers.Serializer):
                                                         required=False, allow_null=True)
 
 
+@extend_schema_serializer(component_name="CrmReasonInput")
 class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
@@ -226,6 +230,7 @@ class CareTemplateSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "name", "body", "is_default"]
 
 
+@extend_schema_serializer(component_name="CrmImportInput")
 class ImportInput(serializers.Serializer):
     file = serializers.FileField()
 
@@ -235,6 +240,7 @@ class ImportRow(serializers.Serializer):
     reasons = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="CrmImportReport")
 class ImportReportSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
