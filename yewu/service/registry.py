@@ -12,8 +12,11 @@ def register_all() -> None:
     from yewu.core.activities import register_labels
     from yewu.core.navigation import MenuItem, Module, register, register_search
     from yewu.crm import panels
+    from yewu.service import approvals
     from yewu.service.models import Complaint, Consultation, Survey
+    from yewu.workflow import packs
 
+    packs.register("service", _("Customer service processes"), lambda actor: [approvals.install(actor)])
     register(Module(
         key="service", label=_("Customer service"), icon="headset", order=32,
         items=[
