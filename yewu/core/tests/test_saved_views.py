@@ -52,10 +52,10 @@ def test_a_view_stores_only_the_filters_normalized(people):
 
 
 def test_a_filter_the_list_does_not_know_is_refused_and_nothing_is_saved(people):
-    with translation.override("en"):
+    with translation.override("en"):  # the message is translated when it is read
         error = refused(CoreError.SAVED_VIEW_UNKNOWN_FILTER, saved_views.save_view,
                         EMPLOYEES, "Salaries", "status=active&salary=9000&zz=1", actor=people.dave.user)
-    assert error.message.startswith("This list has no filter salary, zz")
+        assert error.message.startswith("This list has no filter salary, zz")
     refused(CoreError.SAVED_VIEW_UNKNOWN_LIST, saved_views.save_view, "org:nothing_list", "x", "",
             actor=people.dave.user)
     refused(CoreError.SAVED_VIEW_UNKNOWN_LIST, saved_views.save_view, "org:employee_detail", "x", "",
