@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from yewu.core.errors import DomainError
 from yewu.service.stats import complaint_statistics
@@ -17,6 +17,13 @@ pytestmark = pytest.mark.django_db
 
 def _at(month: int, day: int, hour: int = 9) -> datetime.datetime:
     return datetime.datetime(2026, month, day, hour, tzinfo=timezone.get_current_timezone())
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The cause labels are translated when the figures are made: compare them in English."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
