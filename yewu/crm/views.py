@@ -8,7 +8,6 @@ import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,6 +24,7 @@ from yewu.core.views.generic import (
     ObjectEditView,
     ObjectListView,
     ScopedMixin,
+    XlsxImportView,
 )
 from yewu.crm import filters, forms, panels, services
 from yewu.crm.choices import FollowUpStatus, VisitStatus
@@ -398,35 +398,14 @@ class CustomerFollowUpAddView(_PostOnly):
         return obj.get_absolute_url() + "#follow-ups"
 
 
-class CustomerImportView(LoginRequiredMixin, TemplateView):
+class CustomerImportView(XlsxImportView):
     """Upload an xlsx of customers and contacts; the page shows what was imported, each refused
     row's reasons and the possible duplicates to look at."""
 
+    model = Customer
     template_name = "crm/customer_import.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not permissions.can_model(request.user, "add", Customer):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-    def post(self, request):
-        from yewu.crm.importing import import_customers
-
-        upload = request.FILES.get("file")
-        ctx = self.get_context_data()
-        if upload is None:
-            ctx["error"] = _("Choose an xlsx file.")
-        else:
-            try:
-                ctx["report"] = import_customers(upload, actor=request.user)
-            except DomainError as exc:
-                ctx["error"] = exc.message
-        return self.render_to_response(ctx)
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["title"] = _("Import customers")
-        return ctx
+    title = _("Import customers")
+    importer = "yewu.crm.importing.import_customers"
 
 
 # --- contacts ------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -22,6 +21,7 @@ from yewu.core.views.generic import (
     ObjectEditView,
     ObjectListView,
     ScopedMixin,
+    XlsxImportView,
 )
 from yewu.procurement import budget, comparison, filters, forms, services
 from yewu.procurement.choices import ORDERABLE_SUPPLIER, OrderStatus, SupplierStatus
@@ -255,34 +255,13 @@ class SupplierStatusView(_PostOnly):
         services.set_supplier_status(obj, self.kwargs["status"], actor=self.request.user, reason=data.get("reason", ""))
 
 
-class SupplierImportView(LoginRequiredMixin, TemplateView):
+class SupplierImportView(XlsxImportView):
     """Upload an xlsx of suppliers; the page shows what was imported and each refused row's reasons."""
 
+    model = Supplier
     template_name = "procurement/supplier_import.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not permissions.can_model(request.user, "add", Supplier):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-    def post(self, request):
-        from yewu.procurement.importing import import_suppliers
-
-        upload = request.FILES.get("file")
-        ctx = self.get_context_data()
-        if upload is None:
-            ctx["error"] = _("Choose an xlsx file.")
-        else:
-            try:
-                ctx["report"] = import_suppliers(upload, actor=request.user)
-            except DomainError as exc:
-                ctx["error"] = exc.message
-        return self.render_to_response(ctx)
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["title"] = _("Import suppliers")
-        return ctx
+    title = _("Import suppliers")
+    importer = "yewu.procurement.importing.import_suppliers"
 
 
 class SupplierEvaluateView(_PostOnly):

@@ -267,3 +267,39 @@ class ObjectActionView(ScopedMixin, View):
 
 def format_date(value) -> str:
     return date_format(value, "Y-m-d") if value else ""
+
+
+class XlsxImportView(LoginRequiredMixin, TemplateView):
+    """Upload an xlsx to a module's importer; the page shows its report (what was imported, each
+    refused row's reasons) or why the file was refused. Only for people who may add `model`.
+
+    Subclasses set `model`, `template_name`, `title` and `importer` (the dotted path of a
+    function `(upload, actor=user) -> report`, imported when a file arrives)."""
+
+    model: type[models.Model]
+    importer: str
+    title: Any = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not permissions.can_model(request.user, "add", self.model):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request):
+        from django.utils.module_loading import import_string
+
+        upload = request.FILES.get("file")
+        ctx = self.get_context_data()
+        if upload is None:
+            ctx["error"] = _("Choose an xlsx file.")
+        else:
+            try:
+                ctx["report"] = import_string(self.importer)(upload, actor=request.user)
+            except DomainError as exc:
+                ctx["error"] = exc.message
+        return self.render_to_response(ctx)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["title"] = self.title
+        return ctx
