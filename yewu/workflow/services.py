@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -116,11 +117,9 @@ _DEPARTMENTS = Table(Department)
 _LOCK_SQL: dict[str, Any] = {}
 
 
+@functools.cache
 def _users() -> Table:
-    table = _LOCK_SQL.get("users")
-    if table is None:
-        table = _LOCK_SQL["users"] = Table(get_user_model())  # type: ignore[assignment]
-    return table  # type: ignore[return-value]
+    return Table(get_user_model())  # the user model is known once apps are loaded, not at import
 
 
 def _lock_sql() -> tuple[str, int, int, int]:
