@@ -8,6 +8,7 @@ process then opens the next step and the hooks move the complaint's status.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -258,6 +259,44 @@ def open_task(obj: Complaint, step: str, user: Any) -> Any:
         return None
     return Task.objects.filter(instance_id=obj.process_id, step_id=step, assignee=user,
                                status=TaskStatus.OPEN).first()
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """One step of a complaint's process against its time limit (for the complaint page)."""
+
+    step: str
+    name: str
+    assignee: Any
+    due_at: datetime.datetime | None
+    done_at: datetime.datetime | None
+    overdue: bool  # still open and past its time limit
+    late: bool  # done after its time limit
+
+    @property
+    def on_time(self) -> bool:
+        return self.done_at is not None and not self.late
+
+
+def step_times(obj: Complaint, now: datetime.datetime | None = None) -> list[StepTime]:
+    """Each step the complaint's process has reached, in order, with its time limit and whether it
+    was (or is being) handled within it; cancelled tasks (another assignee took the step) left out."""
+    from yewu.workflow.choices import TaskStatus
+    from yewu.workflow.models import Task
+
+    if obj.process_id is None:
+        return []
+    now = now or timezone.now()
+    tasks = (Task.objects.filter(instance_id=obj.process_id).exclude(status=TaskStatus.CANCELLED)
+             .select_related("assignee__employee").order_by("created_at", "pk"))
+    return [
+        StepTime(
+            step=t.step_id, name=t.name, assignee=t.assignee, due_at=t.due_at, done_at=t.completed_at,
+            overdue=t.status == TaskStatus.OPEN and t.due_at is not None and t.due_at < now,
+            late=t.completed_at is not None and t.due_at is not None and t.completed_at > t.due_at,
+        )
+        for t in tasks
+    ]
 
 
 def _step_task(obj: Complaint, step: str, actor: Any) -> tuple[Complaint, Any]:

@@ -167,6 +167,7 @@ class ComplaintDetailView(ObjectDetailView):
             step=step, step_form=_form(STEP_FORMS[step], user=user) if task else None,
             can_register=obj.can_register() and permissions.can(user, "change", obj),
             actions=obj.corrective_actions.select_related("owner__employee"),
+            step_times=services.step_times(obj),
             action_form=forms.ActionForm(user=user) if (ctx["can_change"] or obj.handler_id == user.pk) else None,
         )
         return ctx

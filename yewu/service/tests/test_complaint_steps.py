@@ -1,0 +1,63 @@
+"""The complaint page's steps and time limits: each step the process reached, its time limit, and
+whether it was handled within it (on time, late, or still waiting and overdue)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from yewu.service import services
+from yewu.workflow.choices import TaskStatus
+from yewu.workflow.models import Task
+
+pytestmark = pytest.mark.django_db
+
+
+def _complaint(svc):
+    return services.record_complaint(actor=svc.erin.user, channel="phone", customer=svc.bobs, product="数控机床 CK6150",
+                                     category="quality", description="主轴异响。", severity="high")
+
+
+def _open_task(obj):
+    return Task.objects.get(instance_id=obj.process_id, status=TaskStatus.OPEN)
+
+
+def test_steps_handled_promptly_are_on_time_and_the_next_one_waits(svc):
+    obj = services.accept_complaint(_complaint(svc), actor=svc.erin.user, department=svc.sales, handler=svc.bob.user)
+    accept, investigate = services.step_times(obj)
+    assert (accept.step, accept.assignee, accept.on_time, accept.late) == ("accept", svc.erin.user, True, False)
+    assert accept.due_at is not None and accept.done_at <= accept.due_at
+    assert (investigate.step, investigate.assignee) == ("investigate", svc.bob.user)
+    assert investigate.done_at is None and not investigate.on_time and not investigate.overdue
+    assert investigate.due_at - _open_task(obj).created_at == datetime.timedelta(hours=48)
+
+
+def test_a_step_past_its_time_limit_is_overdue_then_late(svc):
+    obj = _complaint(svc)
+    task = _open_task(obj)
+    Task.objects.filter(pk=task.pk).update(due_at=timezone.now() - datetime.timedelta(minutes=5))
+    (accept,) = services.step_times(obj)
+    assert accept.overdue and not accept.late and not accept.on_time
+    obj = services.accept_complaint(obj, actor=svc.erin.user, department=svc.sales, handler=svc.bob.user)
+    accept = services.step_times(obj)[0]
+    assert accept.late and not accept.overdue and not accept.on_time
+
+
+def test_a_web_complaint_not_registered_has_no_steps(svc):
+    obj = services.record_complaint(actor=None, channel="web", product="售后服务", category="other",
+                                    description="维修人员迟到", contact_name="周建国", phone="0571-8888 0001")
+    assert services.step_times(obj) == []
+
+
+def test_the_complaint_page_lists_the_steps_with_their_time_limits(svc):
+    obj = services.accept_complaint(_complaint(svc), actor=svc.erin.user, department=svc.sales, handler=svc.bob.user)
+    client = Client()
+    client.force_login(svc.bob.user)
+    page = client.get(reverse("service:complaint_detail", args=[obj.pk])).content.decode()
+    assert 'data-testid="complaint-steps"' in page
+    assert page.count('data-testid="complaint-step"') == 2
+    assert 'data-step="accept"' in page and 'data-step="investigate"' in page
