@@ -148,7 +148,7 @@ class ComplaintDetailView(ObjectDetailView):
         Column("phone", gl("phone")), Column("email", gl("e-mail")),
         Column("product", gl("product or service")), Column("get_category_display", gl("complaint category")),
         Column("get_severity_display", gl("severity")), Column("description", gl("description")),
-        Column("department", gl("responsible department")), Column("handler", gl("handler")),
+        Column("department", gl("responsible department")), Column("handler_name", gl("handler")),
         Column("get_cause_kind_display", gl("cause")), Column("get_cause_category_display", gl("cause category")),
         Column("cause_notes", gl("investigation findings")), Column("expectation", gl("customer's expectation")),
         Column("plan", gl("handling plan")), Column("reply", gl("reply to the customer")),
@@ -268,7 +268,7 @@ def _month(value: str | None) -> datetime.date | None:
 # --- corrective and improvement actions ----------------------------------------------------------
 
 _ACTION_COLUMNS = [
-    Column("description", gl("description"), link=True), Column("owner", gl("responsible person")),
+    Column("description", gl("description"), link=True), Column("owner_name", gl("responsible person")),
     Column("due_on", gl("due date"), kind="date"), Column("get_status_display", gl("status"), kind="tag"),
     Column("done_at", gl("done at")), Column("verified_at", gl("verified at")),
 ]
@@ -277,7 +277,7 @@ _ACTION_COLUMNS = [
 class CorrectiveActionListView(ObjectListView):
     model = CorrectiveAction
     filterset_class = filters.CorrectiveActionFilterSet
-    select_related = ("complaint", "owner")
+    select_related = ("complaint", "owner__employee")
     columns = [Column("complaint", gl("complaint")), *_ACTION_COLUMNS]
 
 
@@ -318,7 +318,7 @@ class CorrectiveActionMoveView(_ActionMove):
 class ImprovementActionListView(ObjectListView):
     model = ImprovementAction
     filterset_class = filters.ImprovementActionFilterSet
-    select_related = ("survey", "owner")
+    select_related = ("survey", "owner__employee")
     columns = [Column("survey", gl("satisfaction survey")), *_ACTION_COLUMNS]
 
 
@@ -366,7 +366,7 @@ class SurveyDetailView(ObjectDetailView):
             questions=obj.questions.all(),
             respondents=obj.respondents.select_related("customer"),
             results=surveys.survey_results(obj),
-            improvements=obj.improvements.select_related("owner"),
+            improvements=obj.improvements.select_related("owner__employee"),
             is_draft=obj.status == SurveyStatus.DRAFT, is_open=obj.status == SurveyStatus.OPEN,
             question_form=forms.QuestionForm(), respondents_form=forms.RespondentsForm(user=user),
             action_form=forms.ActionForm(user=user),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yewu.core.querysets import RestrictedQuerySet, ScopedModel
+from yewu.crm.models.customers import person_name
 from yewu.service.choices import (
     COMPLAINT_RUNNING,
     ActionStatus,
@@ -106,6 +107,10 @@ class Complaint(ScopedModel):
     def get_absolute_url(self) -> str:
         return reverse("service:complaint_detail", args=[self.pk])
 
+    @property
+    def handler_name(self) -> str:
+        return person_name(self.handler)
+
     def can_register(self) -> bool:
         return self.status == ComplaintStatus.RECEIVED
 
@@ -152,3 +157,7 @@ class CorrectiveAction(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("service:correctiveaction_detail", args=[self.pk])
+
+    @property
+    def owner_name(self) -> str:
+        return person_name(self.owner)

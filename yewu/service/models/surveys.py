@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yewu.core.querysets import RestrictedQuerySet, ScopedModel
+from yewu.crm.models.customers import person_name
 from yewu.service.choices import ActionStatus, AnswerChannel, QuestionKind, SurveyStatus
 
 
@@ -172,3 +173,7 @@ class ImprovementAction(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("service:improvementaction_detail", args=[self.pk])
+
+    @property
+    def owner_name(self) -> str:
+        return person_name(self.owner)

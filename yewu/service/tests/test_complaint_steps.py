@@ -1,14 +1,16 @@
-"""The complaint page's steps and time limits: each step the process reached, its time limit, and
-whether it was handled within it (on time, late, or still waiting and overdue)."""
+"""The complaint page: its steps and time limits (each step the process reached, its time limit, and
+whether it was handled within it: on time, late, or still waiting and overdue), and people shown by
+their names, not their logins."""
 
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from yewu.service import services
 from yewu.workflow.choices import TaskStatus
@@ -61,3 +63,20 @@ def test_the_complaint_page_lists_the_steps_with_their_time_limits(svc):
     assert 'data-testid="complaint-steps"' in page
     assert page.count('data-testid="complaint-step"') == 2
     assert 'data-step="accept"' in page and 'data-step="investigate"' in page
+
+
+def test_the_handler_and_the_action_owner_are_shown_by_name_not_login(svc):
+    obj = services.accept_complaint(_complaint(svc), actor=svc.erin.user, department=svc.sales, handler=svc.bob.user)
+    action = services.add_corrective_action(obj, actor=svc.bob.user, description="修订装配工艺卡", owner=svc.carol.user,
+                                            due_on=timezone.localdate())
+    client = Client()
+    client.force_login(svc.erin.user)
+    resp = client.get(reverse("service:complaint_detail", args=[obj.pk]))
+    page = resp.content.decode()
+    with translation.override(resp["Content-Language"]):
+        label = translation.gettext("handler")
+    shown = re.search(rf"<dt[^>]*>{label}</dt><dd[^>]*>\s*(.*?)\s*</dd>", page)
+    assert shown is not None and shown.group(1) == svc.bob.name
+    assert f"· {svc.carol.name} ·" in page
+    for url in (reverse("service:correctiveaction_detail", args=[action.pk]), reverse("service:correctiveaction_list")):
+        assert svc.carol.name in client.get(url).content.decode()
