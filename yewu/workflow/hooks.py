@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from SpiffWorkflow.util.task import TaskState
@@ -115,6 +116,21 @@ def bound_pk(instance: Any) -> int | None:
     """The primary key of the record an approval is bound to (None when it is bound to nothing)."""
     object_id = str(getattr(instance, "object_id", "") or "")
     return int(object_id) if object_id.isdigit() else None
+
+
+def bound_record(instance: Any, user: Any) -> Any:
+    """The record an approval is bound to, when `user` may view it (read through the model's
+    restricted queryset); None when it is bound to nothing, gone, or out of the user's scope."""
+    if not getattr(instance, "content_type_id", None) or not getattr(instance, "object_id", ""):
+        return None
+    model = instance.content_type.model_class()
+    qs = model._default_manager.all() if model is not None else None
+    if qs is None or not hasattr(qs, "restrict"):
+        return None
+    try:
+        return qs.restrict(user, "view").filter(pk=instance.object_id).first()
+    except (ValueError, ValidationError):  # an id that is no key of the model
+        return None
 
 
 def follow_outcome(

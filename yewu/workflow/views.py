@@ -37,7 +37,7 @@ from yewu.core.services import add_attachment
 from yewu.core.views.generic import Column, ObjectDetailView, ObjectListView
 from yewu.org.models import Employee
 from yewu.org.models.employees import EmployeeStatus
-from yewu.workflow import forms_schema, inbox, services
+from yewu.workflow import forms_schema, hooks, inbox, services
 from yewu.workflow.choices import InstanceStatus, VersionStatus
 from yewu.workflow.models import ProcessDefinition, ProcessInstance, ProcessVersion, Task
 
@@ -254,6 +254,7 @@ class InstanceDetailView(ObjectDetailView):
             can_comment=permissions.can(user, "view", instance),
             people=list(_people()) if (my_task is not None or view.can_cc) else [],
             requester_name=inbox.person(instance.requester),
+            record=hooks.bound_record(instance, user),
             crumbs=[(_("Approvals"), reverse("workflow:inbox")), (instance.number, "")],
         )
         inbox.mark_read(user, instance)

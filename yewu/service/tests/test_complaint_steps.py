@@ -80,3 +80,16 @@ def test_the_handler_and_the_action_owner_are_shown_by_name_not_login(svc):
     assert f"· {svc.carol.name} ·" in page
     for url in (reverse("service:correctiveaction_detail", args=[action.pk]), reverse("service:correctiveaction_list")):
         assert svc.carol.name in client.get(url).content.decode()
+
+
+def test_the_approval_page_of_a_complaint_step_links_to_the_complaint(svc):
+    """A handler's to-do opens the approval; its steps are done on the complaint page, one click away."""
+    from yewu.workflow.hooks import bound_record
+
+    obj = services.accept_complaint(_complaint(svc), actor=svc.erin.user, department=svc.sales, handler=svc.bob.user)
+    client = Client()
+    client.force_login(svc.bob.user)
+    page = client.get(obj.process.get_absolute_url()).content.decode()
+    assert f'href="{obj.get_absolute_url()}" data-testid="instance-record"' in page
+    assert bound_record(obj.process, svc.bob.user) == obj
+    assert bound_record(obj.process, svc.carol.user) is None  # out of carol's scope: no link
