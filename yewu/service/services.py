@@ -193,7 +193,8 @@ def record_complaint(
     department: Department | None = None, register: bool = True, now: datetime.datetime | None = None,
 ) -> Complaint:
     """Take a complaint. Staff register it at once (the complaint process starts); the public web
-    form (`actor` None) leaves it received until customer service registers it."""
+    form (`actor` None) leaves it received until customer service registers it, and tells the heads
+    of the central department."""
     product = _required(product, _("product or service"))
     description = _required(description, _("description"))
     ComplaintCategory(category)
@@ -214,6 +215,12 @@ def record_complaint(
                  data={"channel": channel, "customer": customer.pk if customer else None})
     if register and actor is not None:
         _start(obj, actor)
+    elif actor is None:
+        heads = _heads_of(central_department())
+        if heads:  # the public form: the central department must register it
+            transaction.on_commit(lambda: notify(
+                heads, title=_("New complaint from the website: %(number)s") % {"number": obj.number},
+                body=obj.product, url=obj.get_absolute_url()))
     return obj
 
 

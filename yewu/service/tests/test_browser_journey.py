@@ -5,8 +5,8 @@ the salesperson registers a lead; the business manager evaluates it in scope and
 salesperson converts it, plans a visit, checks in and logs a communication, then signs out. The
 customer's contact, as an anonymous visitor, sends a complaint through the public contact form
 (its anti-spam refuses a form sent the instant it opened). The manager of the central business
-department registers the complaint and accepts it, naming the responsible department and a handler;
-the handler investigates, records a corrective action and the handling plan, and replies; the
+department, told of it by a notification, registers the complaint and accepts it, naming the responsible department and a handler;
+the handler, from the step in the to-dos, opens the complaint, investigates, records a corrective action and the handling plan, and replies; the
 central manager, who registered it, follows up the customer's satisfaction. The complaint closes
 with every step on time, its history lists the steps, and the engine's worker, with the clock
 moved past every time limit, escalates nothing.
@@ -179,8 +179,11 @@ def test_lead_to_customer_then_a_web_complaint_handled_on_time(browser):
 
     # 6. the central department's manager registers and accepts it
     central = people["central"]  # 业务集中管理部经理
-    central.goto("/service/complaints/")
-    central.locator("#yw-table tr").filter(has_text=number).get_by_role("link", name=number).click()
+    central.goto("/")
+    central.get_by_role("navigation", name=t("Modules")).get_by_role("link", name=t("Complaints"), exact=True).click()
+    expect(central.locator("#yw-table tr").filter(has_text=number)).to_contain_text(t("Received, not registered"))
+    central.get_by_test_id("notifications-link").click()  # the website's complaint was announced
+    central.get_by_role("link", name=t("New complaint from the website: %(number)s") % {"number": number}).click()
     expect(field(central, t("status"))).to_have_text(t("Received, not registered"))
     expect(field(central, t("customer"))).to_have_text(COMPANY)
     with central.expect_navigation():
@@ -193,9 +196,14 @@ def test_lead_to_customer_then_a_web_complaint_handled_on_time(browser):
     expect(field(central, t("status"))).to_have_text(t("Under investigation"))
     expect(field(central, t("handler"))).to_contain_text(pm_user.employee.name)
 
-    # the handler investigates, records a corrective action and the plan, replies
+    # the handler finds the step in the to-dos, opens the complaint from the approval, investigates,
+    # records a corrective action and the plan, replies
     handler = people["pm"]  # 项目经理（业务部）
-    handler.goto(complaint.get_absolute_url())
+    handler.goto("/approvals/?tab=todo")
+    handler.get_by_test_id("inbox-item").filter(has_text=number).locator("a.yw-item-title").click()
+    expect(handler.get_by_test_id("sop")).to_contain_text("判定原因属于公司内部还是外部")
+    handler.get_by_test_id("instance-record").click()
+    expect(handler).to_have_url(re.compile(rf"{complaint.get_absolute_url()}$"))
     complete_step(handler, "investigate", {
         t("customer's expectation"): "一周内解决报警延迟，并说明原因",
         t("investigation findings"): "短信网关队列积压，报警未设优先级。",

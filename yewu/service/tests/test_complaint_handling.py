@@ -1,6 +1,7 @@
-"""The complaint page: its steps and time limits (each step the process reached, its time limit, and
-whether it was handled within it: on time, late, or still waiting and overdue), and people shown by
-their names, not their logins."""
+"""What the people handling a complaint see: the complaint page's steps and time limits (each step
+the process reached, its time limit, and whether it was handled within it: on time, late, or still
+waiting and overdue), people shown by their names, the approval page's link back to the complaint,
+and the notice to the central department when a complaint arrives through the website."""
 
 from __future__ import annotations
 
@@ -93,3 +94,16 @@ def test_the_approval_page_of_a_complaint_step_links_to_the_complaint(svc):
     assert f'href="{obj.get_absolute_url()}" data-testid="instance-record"' in page
     assert bound_record(obj.process, svc.bob.user) == obj
     assert bound_record(obj.process, svc.carol.user) is None  # out of carol's scope: no link
+
+
+def test_a_web_complaint_is_announced_to_the_heads_of_the_central_department(svc, django_capture_on_commit_callbacks):
+    from yewu.core.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        obj = services.record_complaint(actor=None, channel="web", product="售后服务", category="other",
+                                        description="维修人员迟到", contact_name="周建国", phone="0571-8888 0001")
+    notes = Notification.objects.filter(url=obj.get_absolute_url())
+    assert [n.recipient for n in notes] == [svc.erin.user]
+    with django_capture_on_commit_callbacks(execute=True):
+        _complaint(svc)  # taken by staff: registered at once, the process assigns the step instead
+    assert Notification.objects.filter(title__contains="CP-", url__startswith="/service/").count() == 1
