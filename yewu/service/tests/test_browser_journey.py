@@ -123,6 +123,8 @@ def test_lead_to_customer_then_a_web_complaint_handled_on_time(browser):
     sales.get_by_test_id("leads").get_by_role("link", name=lead.number).click()
     expect(field(sales, t("status"))).to_have_text(t("Converted"))
     sales.go_back()
+    sales.get_by_test_id("timeline-tab").click()
+    expect(sales.get_by_test_id("timeline")).to_contain_text(t("Lead converted to a customer"))
 
     # 3. a visit planned and checked in
     today = timezone.localdate()
@@ -241,6 +243,7 @@ def test_lead_to_customer_then_a_web_complaint_handled_on_time(browser):
 
     complaint.refresh_from_db()
     assert complaint.status == ComplaintStatus.CLOSED and complaint.handler == pm_user
+    assert complaint.recorded_by == central_user and complaint.satisfaction == "satisfied"
     tasks = list(Task.objects.filter(instance_id=complaint.process_id).order_by("created_at"))
     assert [(task.step_id, task.assignee.username) for task in tasks] == [
         ("accept", "central"), ("investigate", "pm"), ("plan", "pm"), ("reply", "pm"), ("follow_up", "central")]
