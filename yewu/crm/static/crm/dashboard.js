@@ -34,13 +34,14 @@
 
   function pie(spec, node) {
     node.style.height = "280px";
+    var narrow = node.clientWidth < 480;  // a phone: no labels around the ring (the legend and table have them)
     var series = spec.series[0];
     return {
       color: palette,
       tooltip: { trigger: "item", formatter: function (p) { return text(p.name) + ": " + text(p.value) + " (" + p.percent + "%)"; } },
       legend: { bottom: 0, type: "scroll" },
       series: [{ type: "pie", name: series.name, radius: ["40%", "66%"], center: ["50%", "44%"],
-                 avoidLabelOverlap: true, label: { formatter: "{b}: {c}" },
+                 avoidLabelOverlap: true, label: { show: !narrow, formatter: "{b}: {c}" },
                  data: spec.categories.map(function (name, i) { return { name: name, value: series.data[i] }; }) }]
     };
   }
