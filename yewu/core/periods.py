@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 PERIODS = ("month", "quarter", "year")
+#: Dates a period may be asked for: a year's neighbours must stay within what `datetime.date` holds.
+FIRST_DAY, LAST_DAY = datetime.date(2, 1, 1), datetime.date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,9 @@ class Period:
 
 
 def period_of(kind: str, day: datetime.date) -> Period:
-    """The month, quarter or year (any other kind: year) that contains `day`."""
+    """The month, quarter or year (any other kind: year) that contains `day` (a day before year 2
+    or after 9998 counts as the nearest of those years)."""
+    day = min(max(day, FIRST_DAY), LAST_DAY)
     if kind == "month":
         start = day.replace(day=1)
         end = (start + datetime.timedelta(days=32)).replace(day=1)

@@ -250,6 +250,9 @@ def test_periods_span_their_months_and_stop_at_today():
     assert q.months(until=TODAY) == [datetime.date(2026, 10, 1), datetime.date(2026, 11, 1)]
     assert len(YEAR.months()) == 12 and dashboard.period_of("month", TODAY).months() == [datetime.date(2026, 11, 1)]
     assert dashboard.period_of("year", datetime.date(2027, 5, 1)).months(until=TODAY) == []
+    last = dashboard.period_of("month", datetime.date(9999, 12, 31))  # the calendar's end: no overflow
+    assert (last.label, last.next().label) == ("9998-12", "9998-12")
+    assert dashboard.period_of("year", datetime.date(1, 1, 1)).previous().start == datetime.date(2, 1, 1)
 
 
 # --- data scopes ---------------------------------------------------------------------------------
@@ -410,6 +413,8 @@ def test_the_page_filters_by_period_and_department(crm, world, monkeypatch):
     assert f"overdue=true&amp;department={crm.sales_east.pk}" in content
     bad = _chart_json(_page(crm.admin, monkeypatch, "?period=bogus&date=xx&department=999999").content.decode())
     assert len(bad["complaint_closing"]["categories"]) == 11  # this year, every department
+    for edge in ("?period=year&date=9999-12-31", "?period=month&date=0001-01-01", "?department=abc"):
+        assert _page(crm.admin, monkeypatch, edge).status_code == 200
 
 
 def test_another_departments_figures_stay_invisible_on_the_page(crm, world, monkeypatch):
