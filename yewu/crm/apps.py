@@ -17,6 +17,7 @@ class CrmConfig(AppConfig):
             Module(
                 key="crm", label=_("Customer relations"), icon="people", order=15,
                 items=[
+                    MenuItem(_("Customer dashboard"), "crm:dashboard", "crm.view_customer"),
                     MenuItem(_("Leads"), "crm:lead_list", "crm.view_lead"),
                     MenuItem(_("Customers"), "crm:customer_list", "crm.view_customer"),
                     MenuItem(_("Contacts"), "crm:contact_list", "crm.view_contact"),

@@ -100,10 +100,15 @@ class FollowUpFilterSet(ScopedFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=FollowUpStatus.choices)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=FollowUpKind.choices)
     overdue = django_filters.BooleanFilter(label=_("Overdue"), method="only_overdue")
+    department = django_filters.ModelChoiceFilter(label=_("Department (and below)"), queryset=Department.objects.all(),
+                                                  method="in_department")
 
     class Meta:
         model = FollowUp
-        fields = ["q", "status", "kind", "overdue"]
+        fields = ["q", "status", "kind", "overdue", "department"]
+
+    def in_department(self, queryset, name, value):
+        return queryset.filter(department__path__startswith=value.path)
 
     def only_overdue(self, queryset, name, value):
         late = Q(status=FollowUpStatus.OPEN, due_on__lt=timezone.localdate())

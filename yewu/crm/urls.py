@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yewu.crm import views
+from yewu.crm import views, views_dashboard
 
 app_name = "crm"
 
@@ -15,6 +15,7 @@ def _settings(prefix: str, name: str, list_view, detail_view, edit_view):
 
 
 urlpatterns = [
+    path("dashboard/", views_dashboard.CustomerDashboardView.as_view(), name="dashboard"),
     path("leads/", views.LeadListView.as_view(), name="lead_list"),
     path("leads/add/", views.LeadEditView.as_view(), name="lead_add"),
     path("leads/<int:pk>/", views.LeadDetailView.as_view(), name="lead_detail"),

@@ -9,7 +9,6 @@ aggregated rows and the few records each list shows.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -28,9 +27,9 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yewu.core.periods import PERIODS, Period, period_of  # noqa: F401 (the dashboard's API)
 from yewu.procurement.choices import (
     ORDER_OPEN,
     ORDER_RECEIVABLE,
@@ -40,7 +39,6 @@ from yewu.procurement.choices import (
 )
 from yewu.procurement.models import Instalment, PaymentRequest, PurchaseOrder, Requisition
 
-PERIODS = ("month", "quarter", "year")
 #: Orders whose amount counts as spend: issued to the supplier (and what follows from that).
 SPEND = frozenset({OrderStatus.ISSUED, OrderStatus.PARTIALLY_RECEIVED, OrderStatus.RECEIVED, OrderStatus.CLOSED})
 #: Orders whose instalments may fall due: issued and not yet closed.
@@ -50,50 +48,6 @@ LIST_LIMIT = 10
 SOON_DAYS = 7
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
-
-
-@dataclass(frozen=True)
-class Period:
-    """[start, end) of one calendar month, quarter or year."""
-
-    kind: str
-    start: datetime.date
-    end: datetime.date
-
-    @property
-    def label(self) -> str:
-        if self.kind == "year":
-            return str(self.start.year)
-        if self.kind == "quarter":
-            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
-        return f"{self.start:%Y-%m}"
-
-    def previous(self) -> Period:
-        return period_of(self.kind, self.start - datetime.timedelta(days=1))
-
-    def next(self) -> Period:
-        return period_of(self.kind, self.end)
-
-    def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
-        """The period as aware datetimes in the current time zone (for timestamps)."""
-        zone = timezone.get_current_timezone()
-        return (datetime.datetime.combine(self.start, datetime.time.min, tzinfo=zone),
-                datetime.datetime.combine(self.end, datetime.time.min, tzinfo=zone))
-
-
-def period_of(kind: str, day: datetime.date) -> Period:
-    """The month, quarter or year (any other kind: year) that contains `day`."""
-    if kind == "month":
-        start = day.replace(day=1)
-        end = (start + datetime.timedelta(days=32)).replace(day=1)
-    elif kind == "quarter":
-        month = (day.month - 1) // 3 * 3 + 1
-        start = datetime.date(day.year, month, 1)
-        end = datetime.date(day.year + (month == 10), (month + 2) % 12 + 1, 1)
-    else:
-        kind = "year"
-        start, end = datetime.date(day.year, 1, 1), datetime.date(day.year + 1, 1, 1)
-    return Period(kind, start, end)
 
 
 def _money(value: Any) -> Decimal:

@@ -23,6 +23,7 @@ def register_all() -> None:
             MenuItem(_("Consultations"), "service:consultation_list", "service.view_consultation"),
             MenuItem(_("Complaints"), "service:complaint_list", "service.view_complaint"),
             MenuItem(_("Complaint statistics"), "service:complaint_stats", "service.view_complaint"),
+            MenuItem(_("Customer dashboard"), "crm:dashboard", "service.view_complaint"),
             MenuItem(_("Corrective actions"), "service:correctiveaction_list", "service.view_correctiveaction"),
             MenuItem(_("Satisfaction surveys"), "service:survey_list", "service.view_survey"),
             MenuItem(_("Improvement actions"), "service:improvementaction_list", "service.view_improvementaction"),
