@@ -226,6 +226,21 @@ def test_without_the_process_leads_move_directly_as_before(crm):
     assert not Task.objects.exists()
 
 
+def test_the_demo_runs_its_leads_through_the_intake(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from yewu.crm import demo
+    from yewu.org import demo as org_demo
+
+    org_demo.load()
+    demo.load()
+    leads = Lead.objects.all()
+    assert leads.exists() and not leads.filter(process__isnull=True).exists()
+    waiting = {t.step_id for t in Task.objects.filter(status=TaskStatus.OPEN, instance__version__definition__key=intake.KEY)}
+    assert waiting == {"evaluate", "assign", "needs_analysis"}
+    for lead in leads.filter(status=LeadStatus.NEW):
+        assert lead.process.status == InstanceStatus.RUNNING
+
+
 def test_install_is_idempotent_and_the_crm_pack_installs_it(crm):
     from yewu.workflow import packs
     from yewu.workflow.models import ProcessDefinition, ProcessVersion
@@ -236,3 +251,61 @@ def test_install_is_idempotent_and_the_crm_pack_installs_it(crm):
     assert again.new_versions == []
     assert ProcessDefinition.objects.filter(key=intake.KEY).count() == 1
     assert ProcessVersion.objects.filter(definition__key=intake.KEY).count() == 1
+
+
+# --- pages and API -------------------------------------------------------------------------------
+
+
+def _client(user):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_lead_page_shows_the_intake_trail_and_only_the_task_holder_gets_the_step_form(installed):
+    from django.urls import reverse
+
+    crm = installed
+    crm.dave.user.groups.add(crm.roles["crm_admin"])
+    lead = _register(crm)
+    page = _client(crm.alice.user).get(lead.get_absolute_url()).content.decode()
+    assert 'data-testid="intake"' in page and 'data-testid="evaluate-form"' in page
+    assert lead.process.get_absolute_url() in page
+    page = _client(crm.dave.user).get(lead.get_absolute_url()).content.decode()
+    assert 'data-testid="evaluate-form"' not in page  # may evaluate, but the task is alice's
+
+    alice, carol = _client(crm.alice.user), _client(crm.carol.user)
+    alice.post(reverse("crm:lead_evaluate", args=[lead.pk]), {"in_scope": "yes"})
+    alice.post(reverse("crm:lead_assign", args=[lead.pk]), {"assignee": crm.carol.user.pk})
+    page = carol.get(lead.get_absolute_url()).content.decode()
+    assert 'data-testid="needs-analysis-form"' in page
+    resp = carol.post(reverse("crm:lead_needs_analysis", args=[lead.pk]), {"summary": ""})
+    assert resp.status_code == 302  # refused: back to the lead with the message, nothing moved
+    assert Lead.objects.get(pk=lead.pk).process.status == InstanceStatus.RUNNING
+    carol.post(reverse("crm:lead_needs_analysis", args=[lead.pk]), {"summary": "年内上线，预算 80 万"})
+    lead = Lead.objects.get(pk=lead.pk)
+    assert lead.needs_analysis == "年内上线，预算 80 万"
+    assert lead.process.status == InstanceStatus.APPROVED
+
+
+def test_api_evaluation_goes_through_the_process_and_refuses_others_with_the_code(installed):
+    from rest_framework.test import APIClient
+
+    crm = installed
+    crm.dave.user.groups.add(crm.roles["crm_admin"])
+    lead = _register(crm)
+    api = APIClient()
+    api.force_authenticate(crm.dave.user)
+    resp = api.post(f"/api/crm/leads/{lead.pk}/evaluate/", {"in_scope": True}, format="json")
+    assert resp.status_code == 400 and resp.json()["code"] == "crm.intake_not_your_task"
+    api.force_authenticate(crm.alice.user)
+    resp = api.post(f"/api/crm/leads/{lead.pk}/evaluate/", {"in_scope": True}, format="json")
+    assert resp.status_code == 200 and resp.json()["status"] == "qualified"
+    resp = api.post(f"/api/crm/leads/{lead.pk}/assign/", {"assignee": "carol"}, format="json")
+    assert resp.status_code == 200
+    api.force_authenticate(crm.carol.user)
+    resp = api.post(f"/api/crm/leads/{lead.pk}/needs-analysis/", {"summary": "预算与范围已确认"}, format="json")
+    assert resp.status_code == 200, resp.content
+    assert Lead.objects.get(pk=lead.pk).process.status == InstanceStatus.APPROVED
