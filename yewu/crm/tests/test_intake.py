@@ -138,6 +138,16 @@ def test_closing_or_converting_the_lead_cancels_its_intake(installed, how):
     assert Event.objects.filter(activity="lead.intake_ended", case_type="crm.lead", case_id=str(lead.pk)).exists()
 
 
+def test_merging_a_duplicate_lead_cancels_the_duplicates_intake(installed):
+    crm = installed
+    keep = _register(crm)
+    dup = _register(crm, company_name="上海云启信息技术有限公司（重复）", phone="021-77770304")
+    services.merge_leads(dup, keep, actor=crm.bob.user)
+    dup = Lead.objects.get(pk=dup.pk)
+    assert dup.status == LeadStatus.MERGED and dup.process.status == InstanceStatus.CANCELLED
+    assert Lead.objects.get(pk=keep.pk).process.status == InstanceStatus.RUNNING
+
+
 def test_approving_in_the_inbox_cannot_skip_what_the_step_records(installed):
     """The generic inbox completes a task without the service: the hooks refuse, nothing moves."""
     crm = installed
