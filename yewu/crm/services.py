@@ -291,7 +291,8 @@ def _sync_lead_children(lead: Lead) -> None:
 @transaction.atomic
 def save_lead(lead: Lead | None, values: dict[str, Any], *, actor: Any) -> Lead:
     """Register a lead (业务线索登记; the registrant owns it, in their department unless another is
-    chosen) or change its details while it is open. Possible duplicates are kept in the event."""
+    chosen) or change its details while it is open. Possible duplicates are kept in the event. A new
+    lead starts the business-intake process when it is installed (yewu.crm.intake)."""
     creating = lead is None
     if creating:
         obj = Lead(owner=actor, created_by=actor, department=_actor_department(actor))
@@ -339,7 +340,8 @@ def _lead_move(obj: Lead, target: str) -> None:
 @transaction.atomic
 def evaluate_lead(lead: Lead, *, in_scope: bool, reason: str = "", actor: Any) -> Lead:
     """The business manager's first evaluation: within the company's business scope or not (a lead
-    out of scope needs the reason)."""
+    out of scope needs the reason). While the lead's intake process runs, only the holder of its
+    evaluation task may do it, and doing it completes that task."""
     obj = _lead_for_update(lead, actor, "evaluate")
     target = LeadStatus.QUALIFIED if in_scope else LeadStatus.DISQUALIFIED
     task = intake.step_task(obj, "evaluate", actor)
@@ -363,7 +365,8 @@ def evaluate_lead(lead: Lead, *, in_scope: bool, reason: str = "", actor: Any) -
 @transaction.atomic
 def assign_lead(lead: Lead, *, assignee: Any, actor: Any) -> Lead:
     """Hand an in-scope lead to a project manager or business specialist, who owns it from now on
-    (the lead moves to their department)."""
+    (the lead moves to their department). While the intake runs this completes the manager's
+    assignment task; during the needs analysis it hands that task to the new assignee."""
     obj = _lead_for_update(lead, actor, "evaluate")
     waiting = intake.waiting_step(obj) if intake.running(obj) else None
     task = intake.step_task(obj, "assign", actor) if waiting != "needs_analysis" else None
