@@ -82,6 +82,9 @@ class CrmConfig(AppConfig):
         periodic.register("crm.follow_ups", _follow_ups)
         periodic.register("crm.care", _care)
         __import__("yewu.crm.demo")  # registers the demo loader with yewu.core.demo
+        from yewu.crm import intake
+
+        intake.register()  # the "crm" pack (business intake) and its hooks
 
 
 def _follow_ups():

@@ -1,7 +1,8 @@
 """Demo set-up for the CRM: settings (lead sources, customer classes with their cadence, greeting
 templates, the holidays of 2026 and 2027), the sales role for the business departments, and a year
 of customer work for the demo company's sales people — leads registered, evaluated, assigned and
-converted, visits planned and checked in, communications, follow-ups and greetings.
+converted (through the business-intake process), visits planned and checked in, communications,
+follow-ups and greetings.
 
 Everything goes through the services, each action at its own time in the past (a demo clock);
 loading again changes nothing. Importing this module registers the loader with yewu.core.demo.
@@ -120,13 +121,22 @@ def _settings(admin: Any) -> dict[str, Any]:
     }
 
 
+def _holder(lead: Any, step: str, fallback: Any) -> Any:
+    """Who holds the lead's open intake task of `step` (the demo acts as them), else `fallback`."""
+    from yewu.workflow.models import Task
+
+    task = (Task.objects.filter(instance_id=lead.process_id, step_id=step, status="open")
+            .select_related("assignee").first() if lead.process_id else None)
+    return task.assignee if task is not None else fallback
+
+
 def load() -> dict:
     from django.contrib.auth import get_user_model
     from django.db import transaction
     from django.utils import timezone
 
     from yewu.core.roles import ensure_default_roles
-    from yewu.crm import services
+    from yewu.crm import intake, services
     from yewu.crm.models import Customer, Lead
     from yewu.org.models import Employee
 
@@ -145,6 +155,7 @@ def load() -> dict:
     for employee in Employee.objects.filter(department__code="central", user__isnull=False).select_related("user"):
         employee.user.groups.add(roles["crm_admin"])
     conf = _settings(admin)
+    intake.install(admin)  # leads registered below run through the business-intake process
     if Customer.objects.exists() or Lead.objects.exists() or not sellers:
         return {"customers": Customer.objects.count(), "leads": Lead.objects.count(), "created": 0}
     manager = User.objects.filter(username="bizmgr").first() or admin
@@ -168,11 +179,13 @@ def load() -> dict:
                                              "contact_title": title, "phone": phone, "industry": industry,
                                              "region": region, "need": "信息化建设与业务流程优化"}, actor=owner)
             now[0] += datetime.timedelta(hours=20)
-            services.evaluate_lead(lead, in_scope=True, actor=manager)
-            services.assign_lead(lead, assignee=owner, actor=manager)
+            lead = services.evaluate_lead(lead, in_scope=True, actor=_holder(lead, "evaluate", manager))
+            lead = services.assign_lead(lead, assignee=owner, actor=_holder(lead, "assign", manager))
             now[0] += datetime.timedelta(days=3)
             services.log_communication({"channel": "phone", "content": "首次电话沟通，了解需求背景。",
                                         "feedback": "愿意进一步交流"}, lead=lead, actor=owner)
+            services.record_needs_analysis(lead, summary="客户希望打通生产、库存与财务数据，一年内分两期上线，预算已列入年度计划。",
+                                           actor=owner)
             now[0] += datetime.timedelta(days=4)
             customer = services.convert_lead(lead, values={
                 "customer_class": conf["classes"][cls], "credit_rating": rating, "credit_limit": limit,
@@ -217,12 +230,14 @@ def load() -> dict:
             lead = services.save_lead(None, {"source": conf["sources"][source], "company_name": company,
                                              "contact_name": contact, "phone": phone, "need": need}, actor=owner)
             if plan in ("convert", "assign", "qualify"):
-                services.evaluate_lead(lead, in_scope=True, actor=manager)
+                lead = services.evaluate_lead(lead, in_scope=True, actor=_holder(lead, "evaluate", manager))
             if plan == "out":
-                services.evaluate_lead(lead, in_scope=False, reason="需求不在公司业务范围内", actor=manager)
+                lead = services.evaluate_lead(lead, in_scope=False, reason="需求不在公司业务范围内",
+                                              actor=_holder(lead, "evaluate", manager))
             if plan in ("convert", "assign"):
-                services.assign_lead(lead, assignee=owner, actor=manager)
+                lead = services.assign_lead(lead, assignee=owner, actor=_holder(lead, "assign", manager))
             if plan == "convert":
+                services.record_needs_analysis(lead, summary=f"{need}：范围、进度和预算已与客户确认。", actor=owner)
                 services.convert_lead(lead, values={"customer_class": conf["classes"]["normal"]}, actor=owner)
             if plan == "close":
                 services.close_lead(lead, reason="客户预算取消", actor=owner)

@@ -44,3 +44,18 @@ class CrmError(ErrorCode):
     IMPORT_TOO_MANY_ROWS = "crm.import_too_many_rows", _(
         "The sheet has more than %(limit)s rows; split it into smaller files."
     )
+    INTAKE_WRONG_STEP = "crm.intake_wrong_step", _(
+        "The business intake of lead %(number)s is not waiting for the %(step)s."
+    )
+    INTAKE_NOT_YOUR_TASK = "crm.intake_not_your_task", _(
+        "The %(step)s of lead %(number)s is not assigned to you."
+    )
+    INTAKE_STEP_MISSING = "crm.intake_step_missing", _(
+        "Lead %(number)s has no %(step)s yet: complete that step on the lead's page."
+    )
+    INTAKE_END_ON_LEAD = "crm.intake_end_on_lead", _(
+        "The business intake of lead %(number)s cannot be rejected or withdrawn here; close the lead on its page instead."
+    )
+    NEEDS_ANALYSIS_REQUIRED = "crm.needs_analysis_required", _(
+        "Write the needs analysis summary or attach the needs analysis report to the lead first."
+    )

@@ -166,6 +166,13 @@ class EvaluateForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
 
+class NeedsAnalysisForm(forms.Form):
+    summary = forms.CharField(label=_("Needs analysis summary"), widget=forms.Textarea(attrs={"rows": 4}),
+                              max_length=10000, required=False,
+                              help_text=_("Goals, scope, schedule and budget as the customer sees them; "
+                                          "attach the full report below."))
+
+
 class AssignForm(forms.Form):
     assignee = PersonChoiceField(label=_("Assign to"), queryset=get_user_model().objects.none())
 

@@ -28,7 +28,7 @@ from yewu.core.audit import delta, record_event, snapshot
 from yewu.core.errors import DomainError
 from yewu.core.models import Attachment
 from yewu.core.services import next_number, notify
-from yewu.crm import matching
+from yewu.crm import intake, matching
 from yewu.crm.choices import (
     LEAD_OPEN,
     CareKind,
@@ -291,7 +291,8 @@ def _sync_lead_children(lead: Lead) -> None:
 @transaction.atomic
 def save_lead(lead: Lead | None, values: dict[str, Any], *, actor: Any) -> Lead:
     """Register a lead (业务线索登记; the registrant owns it, in their department unless another is
-    chosen) or change its details while it is open. Possible duplicates are kept in the event."""
+    chosen) or change its details while it is open. Possible duplicates are kept in the event. A new
+    lead starts the business-intake process when it is installed (yewu.crm.intake)."""
     creating = lead is None
     if creating:
         obj = Lead(owner=actor, created_by=actor, department=_actor_department(actor))
@@ -319,6 +320,8 @@ def save_lead(lead: Lead | None, values: dict[str, Any], *, actor: Any) -> Lead:
         data["possible_duplicates"] = [f"{c.kind}:{c.record.pk}" for c in dupes]
     record_event(obj, "lead.registered" if creating else "lead.changed", actor=actor, data=data,
                  department=obj.department)
+    if creating:
+        intake.start(obj, actor)
     return obj
 
 
@@ -337,9 +340,11 @@ def _lead_move(obj: Lead, target: str) -> None:
 @transaction.atomic
 def evaluate_lead(lead: Lead, *, in_scope: bool, reason: str = "", actor: Any) -> Lead:
     """The business manager's first evaluation: within the company's business scope or not (a lead
-    out of scope needs the reason)."""
+    out of scope needs the reason). While the lead's intake process runs, only the holder of its
+    evaluation task may do it, and doing it completes that task."""
     obj = _lead_for_update(lead, actor, "evaluate")
     target = LeadStatus.QUALIFIED if in_scope else LeadStatus.DISQUALIFIED
+    task = intake.step_task(obj, "evaluate", actor)
     _lead_move(obj, target)
     reason = _text(reason, 500)
     if not in_scope and not reason:
@@ -350,14 +355,21 @@ def evaluate_lead(lead: Lead, *, in_scope: bool, reason: str = "", actor: Any) -
     obj.save(update_fields=["status", "status_reason", "evaluated_by", "evaluated_at"])
     record_event(obj, "lead.evaluated", actor=actor, department=obj.department,
                  data={"status": [old, target], "in_scope": bool(in_scope), "reason": reason})
+    if task is not None:
+        intake.complete(task, actor=actor, comment=reason,
+                        form={"scope": "in" if in_scope else "out", "evaluator": actor.pk})
+        obj.refresh_from_db()
     return obj
 
 
 @transaction.atomic
 def assign_lead(lead: Lead, *, assignee: Any, actor: Any) -> Lead:
     """Hand an in-scope lead to a project manager or business specialist, who owns it from now on
-    (the lead moves to their department)."""
+    (the lead moves to their department). While the intake runs this completes the manager's
+    assignment task; during the needs analysis it hands that task to the new assignee."""
     obj = _lead_for_update(lead, actor, "evaluate")
+    waiting = intake.waiting_step(obj) if intake.running(obj) else None
+    task = intake.step_task(obj, "assign", actor) if waiting != "needs_analysis" else None
     _lead_move(obj, LeadStatus.ASSIGNED)
     if assignee is None:
         raise DomainError(CrmError.ASSIGNEE_REQUIRED)
@@ -375,6 +387,39 @@ def assign_lead(lead: Lead, *, assignee: Any, actor: Any) -> Lead:
                        "department": [old[2], department.pk]})
     notify([assignee], title=gettext("Lead %(number)s %(name)s was assigned to you")
            % {"number": obj.number, "name": obj.company_name}, url=obj.get_absolute_url())
+    if task is not None:
+        intake.complete(task, actor=actor, form={"assignee": assignee.pk})
+        obj.refresh_from_db()
+    elif waiting == "needs_analysis":  # handed to someone else while the analysis waits
+        from yewu.workflow import services as workflow
+
+        workflow.hand_over_step(obj.process, "needs_analysis", actor=actor, to_user=assignee,
+                                comment=gettext("The lead was assigned to someone else."))
+    return obj
+
+
+@transaction.atomic
+def record_needs_analysis(lead: Lead, *, summary: str = "", actor: Any) -> Lead:
+    """The assignee's needs analysis (客户需求分析): the summary on the lead, the report as its
+    attachment; at least one of the two. Completes the intake's needs-analysis step when it runs."""
+    obj = _lead_for_update(lead, actor, "view")
+    task = intake.step_task(obj, "needs_analysis", actor)
+    if task is None:
+        permissions.require(actor, "change", obj)
+        if not obj.can_edit():
+            raise DomainError(CrmError.LEAD_LOCKED, number=obj.number, status=_label(LeadStatus, obj.status))
+    summary = str(summary or "").strip()
+    if summary:
+        obj.needs_analysis = summary
+        obj.save(update_fields=["needs_analysis"])
+    elif not obj.needs_analysis.strip() and not Attachment.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)).exists():
+        raise DomainError(CrmError.NEEDS_ANALYSIS_REQUIRED)
+    record_event(obj, "lead.needs_analysed", actor=actor, department=obj.department,
+                 data={"summary": bool(summary), "process": obj.process.number if obj.process_id else None})
+    if task is not None:
+        intake.complete(task, actor=actor)
+        obj.refresh_from_db()
     return obj
 
 
@@ -397,6 +442,7 @@ def close_lead(lead: Lead, *, reason: str, actor: Any) -> Lead:
     obj.save(update_fields=["status", "status_reason"])
     record_event(obj, "lead.closed", actor=actor, department=obj.department,
                  data={"status": [old, obj.status], "reason": reason})
+    intake.end(obj, actor=actor, reason=reason)
     return obj
 
 
@@ -440,6 +486,7 @@ def convert_lead(
     obj.save(update_fields=["status", "customer", "converted_at"])
     record_event(obj, "lead.converted", actor=actor, department=obj.department,
                  data={"status": [old, obj.status], "customer": target.number, "new_customer": created})
+    intake.end(obj, actor=actor, reason=gettext("Converted to customer %(number)s") % {"number": target.number})
     if not created:
         record_event(target, "customer.lead_attached", actor=actor, department=target.department,
                      data={"lead": obj.number})
@@ -479,6 +526,7 @@ def merge_leads(duplicate: Lead, into: Lead, *, actor: Any) -> Lead:
     dup.save(update_fields=["status", "merged_into"])
     record_event(dup, "lead.merged", actor=actor, department=dup.department,
                  data={"status": [old, dup.status], "into": keep.number})
+    intake.end(dup, actor=actor, reason=gettext("Merged into lead %(number)s") % {"number": keep.number})
     record_event(keep, "lead.merged_in", actor=actor, department=keep.department,
                  data={"from": dup.number, "moved": moved, **delta(before, snapshot(keep, LEAD_FIELDS))})
     return keep

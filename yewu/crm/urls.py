@@ -22,6 +22,7 @@ urlpatterns = [
     path("leads/<int:pk>/edit/", views.LeadEditView.as_view(), name="lead_edit"),
     path("leads/<int:pk>/evaluate/", views.LeadEvaluateView.as_view(), name="lead_evaluate"),
     path("leads/<int:pk>/assign/", views.LeadAssignView.as_view(), name="lead_assign"),
+    path("leads/<int:pk>/needs-analysis/", views.LeadNeedsAnalysisView.as_view(), name="lead_needs_analysis"),
     path("leads/<int:pk>/convert/", views.LeadConvertView.as_view(), name="lead_convert"),
     path("leads/<int:pk>/close/", views.LeadCloseView.as_view(), name="lead_close"),
     path("leads/<int:pk>/merge/", views.LeadMergeView.as_view(), name="lead_merge"),

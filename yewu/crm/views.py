@@ -26,7 +26,7 @@ from yewu.core.views.generic import (
     ScopedMixin,
     XlsxImportView,
 )
-from yewu.crm import filters, forms, panels, services
+from yewu.crm import filters, forms, intake, panels, services
 from yewu.crm.choices import FollowUpStatus, VisitStatus
 from yewu.crm.models import (
     CareTask,
@@ -42,6 +42,7 @@ from yewu.crm.models import (
     Visit,
 )
 from yewu.crm.timeline import timeline
+from yewu.workflow.models import Task
 
 
 class _PostOnly(ObjectActionView):
@@ -134,6 +135,7 @@ class LeadDetailView(ObjectDetailView):
         Column("department", _("Department")),
         Column("customer", _("Customer")),
         Column("merged_into", _("Merged into")),
+        Column("process", _("Business intake process"), link=True),
     ]
 
     def get_context_data(self, **kwargs):
@@ -142,6 +144,15 @@ class LeadDetailView(ObjectDetailView):
         user = self.request.user
         can_change = ctx["can_change"]
         can_evaluate = permissions.can(user, "evaluate", obj)
+        process = intake_context(obj, user)
+        allows = process.pop("intake_allows")
+        ctx.update(process)
+        if process["intake_running"]:  # the process says who acts now: only its task holder sees the form
+            step, task = process["intake_step"], process["intake_task"]
+            ctx["needs_analysis_form"] = forms.NeedsAnalysisForm() if step == "needs_analysis" and task else None
+        else:
+            ctx["needs_analysis_form"] = (forms.NeedsAnalysisForm(initial={"summary": obj.needs_analysis})
+                                          if can_change and obj.status == "assigned" else None)
         ctx.update(
             duplicates=services.duplicates_of({"name": obj.company_name, "phone": obj.phone, "email": obj.email,
                                                "credit_code": obj.credit_code}, actor=user, exclude=obj)
@@ -149,8 +160,8 @@ class LeadDetailView(ObjectDetailView):
             communications=Communication.objects.restrict(user).filter(lead=obj).select_related("author__employee"),
             follow_ups=FollowUp.objects.restrict(user).filter(lead=obj),
             can_edit=can_change and obj.can_edit(),
-            can_evaluate=can_evaluate and obj.can_evaluate(),
-            can_assign=can_evaluate and obj.can_assign(),
+            can_evaluate=can_evaluate and obj.can_evaluate() and allows("evaluate"),
+            can_assign=can_evaluate and obj.can_assign() and allows("assign"),
             can_convert=can_change and obj.can_convert(),
             can_close=can_change and obj.can_close(),
             can_log=obj.can_edit() or obj.customer_id is not None,
@@ -201,6 +212,39 @@ class LeadAssignView(_PostOnly):
 
     def perform(self, obj, data):
         return services.assign_lead(obj, assignee=data["assignee"], actor=self.request.user)
+
+
+class LeadNeedsAnalysisView(_PostOnly):
+    """The assignee's needs analysis (completes the intake's step when the process runs)."""
+
+    model = Lead
+    action = "view"
+    form_class = forms.NeedsAnalysisForm
+
+    def perform(self, obj, data):
+        return services.record_needs_analysis(obj, summary=data.get("summary", ""), actor=self.request.user)
+
+
+def intake_context(obj: Lead, user) -> dict:
+    """What the lead page shows of the business-intake process: the step waiting, the user's task
+    in it, the trail of steps, and which step forms the user may use."""
+    running = intake.running(obj)
+    step = intake.waiting_step(obj) if running else None
+    task = intake.open_task(obj, step, user) if step else None
+    trail = []
+    if obj.process_id:
+        trail = list(Task.objects.filter(instance_id=obj.process_id).exclude(decision="transferred")
+                     .select_related("assignee__employee").order_by("created_at", "pk"))
+
+    def allows(name: str) -> bool:
+        if not running:
+            return True
+        if name == "assign" and step == "needs_analysis":
+            return True  # the manager may still hand the lead to someone else
+        return step == name and task is not None
+
+    return {"intake_running": running, "intake_step": step, "intake_task": task, "intake_trail": trail,
+            "intake_allows": allows}
 
 
 class LeadConvertView(_PostOnly):

@@ -17,6 +17,7 @@ class ConsultationStatus(models.TextChoices):
     OPEN = "open", _("Waiting for an answer")
     ROUTED = "routed", _("Routed to a department")
     ANSWERED = "answered", _("Answered")
+    CONVERTED = "converted", _("Converted to a complaint")
 
 
 #: Consultations still inside (or past) their response time limit.

@@ -17,6 +17,10 @@ class ServiceError(ErrorCode):
     CONSULTATION_CLOSED = "service.consultation_closed", _(
         "Consultation %(number)s is %(status)s; it can no longer be answered or routed."
     )
+    CONSULTATION_NOT_CONVERTIBLE = "service.consultation_not_convertible", _(
+        "Consultation %(number)s is %(status)s; only a consultation still waiting for its answer can be converted "
+        "to a complaint."
+    )
     ANSWER_REQUIRED = "service.answer_required", _("Write the answer to the customer.")
     COMPLAINT_NOT_RECEIVED = "service.complaint_not_received", _(
         "Complaint %(number)s is %(status)s; only a received complaint can be registered."

@@ -74,6 +74,13 @@ class ComplaintForm(_UserForm):
                                         required=False)
 
 
+class ConvertToComplaintForm(forms.Form):
+    product = forms.CharField(label=_("product or service"), max_length=200, required=False,
+                              help_text=_("Leave empty to use the consultation's subject."))
+    category = forms.ChoiceField(label=_("complaint category"), choices=ComplaintCategory.choices)
+    severity = forms.ChoiceField(label=_("severity"), choices=Severity.choices, initial=Severity.MEDIUM)
+
+
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("answer"), widget=TEXT)
 

@@ -37,6 +37,8 @@ def register_all() -> None:
         "consultation.answered": _("Consultation answered"),
         "consultation.routed": _("Consultation routed to a department"),
         "consultation.escalated": _("Overdue consultation escalated"),
+        "consultation.converted": _("Consultation converted to a complaint"),
+        "complaint.from_consultation": _("Complaint taken from a consultation"),
         "complaint.received": _("Complaint received"),
         "complaint.registered": _("Complaint registered"),
         "complaint.accepted": _("Complaint taken by the central department"),

@@ -161,6 +161,34 @@ def route_consultation(obj: Consultation, *, actor: Any, department: Department)
     return obj
 
 
+@transaction.atomic
+def convert_consultation(obj: Consultation, *, actor: Any, category: str, product: str = "",
+                         severity: str = Severity.MEDIUM) -> Complaint:
+    """A consultation that turns out to be a complaint: the complaint is taken with the customer,
+    contact, channel and question copied and a link back, and registered (its process starts like
+    any new complaint's); the consultation closes as converted."""
+    obj = Consultation.objects.select_for_update().get(pk=obj.pk)
+    permissions.require(actor, "change", obj)
+    if not obj.can_convert():
+        raise DomainError(ServiceError.CONSULTATION_NOT_CONVERTIBLE, number=obj.number,
+                          status=obj.get_status_display())
+    complaint = record_complaint(
+        actor=actor, channel=obj.channel, product=(product or "").strip() or obj.subject, category=category,
+        description=obj.question, customer=obj.customer, contact_name=obj.contact_name, phone=obj.phone,
+        email=obj.email, severity=severity,
+    )
+    Complaint.objects.filter(pk=complaint.pk).update(consultation=obj)
+    complaint.consultation = obj
+    old = obj.status
+    obj.status = ConsultationStatus.CONVERTED
+    obj.save(update_fields=["status"])
+    record_event(obj, "consultation.converted", actor=actor, department=obj.department,
+                 data={"status": [old, obj.status], "complaint": complaint.number})
+    record_event(complaint, "complaint.from_consultation", actor=actor, department=complaint.department,
+                 data={"consultation": obj.number})
+    return complaint
+
+
 def escalate_overdue_consultations(now: datetime.datetime | None = None) -> int:
     """Worker: each consultation past its time limit is escalated once to the heads of its
     department (and the central department's); returns how many were escalated."""

@@ -12,6 +12,7 @@ urlpatterns = [
     path("consultations/<int:pk>/", v.ConsultationDetailView.as_view(), name="consultation_detail"),
     path("consultations/<int:pk>/answer/", v.ConsultationAnswerView.as_view(), name="consultation_answer"),
     path("consultations/<int:pk>/route/", v.ConsultationRouteView.as_view(), name="consultation_route"),
+    path("consultations/<int:pk>/convert/", v.ConsultationConvertView.as_view(), name="consultation_convert"),
     path("complaints/", v.ComplaintListView.as_view(), name="complaint_list"),
     path("complaints/new/", v.ComplaintCreateView.as_view(), name="complaint_add"),
     path("complaints/statistics/", v.ComplaintStatsView.as_view(), name="complaint_stats"),

@@ -70,11 +70,16 @@ class ConsultationDetailView(ObjectDetailView):
         Column("received_at", gl("received at")), Column("due_at", gl("answer due")),
         Column("answer", gl("answer")), Column("answered_at", gl("answered at")),
         Column("escalated_at", gl("escalated at")),
+        Column("converted_complaint", gl("converted to complaint"), link=True),
     ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx.update(answer_form=forms.AnswerForm(), route_form=forms.RouteForm(user=self.request.user))
+        obj, user = ctx["object"], self.request.user
+        can_convert = (obj.can_convert() and permissions.can(user, "change", obj)
+                       and permissions.can_model(user, "add", Complaint))
+        ctx.update(answer_form=forms.AnswerForm(), route_form=forms.RouteForm(user=user),
+                   convert_form=forms.ConvertToComplaintForm(initial={"product": obj.subject}) if can_convert else None)
         return ctx
 
 
@@ -104,6 +109,23 @@ class ConsultationRouteView(ObjectActionView):
         if not form.is_valid():
             raise DomainError(services.ServiceError.FIELD_REQUIRED, field=_("answering department"))
         services.route_consultation(obj, actor=self.request.user, department=form.cleaned_data["route_to"])
+
+
+class ConsultationConvertView(ObjectActionView):
+    """Convert the consultation into a complaint; on success the complaint's page opens."""
+
+    model = Consultation
+
+    def perform(self, obj: Consultation) -> None:
+        form = forms.ConvertToComplaintForm(self.request.POST)
+        if not form.is_valid():
+            raise DomainError(services.ServiceError.FIELD_REQUIRED, field=", ".join(
+                str(form.fields[f].label) for f in form.errors if f in form.fields))
+        self.complaint = services.convert_consultation(obj, actor=self.request.user, **form.cleaned_data)
+
+    def success_url(self, obj: Consultation) -> str:
+        complaint = getattr(self, "complaint", None)
+        return complaint.get_absolute_url() if complaint is not None else obj.get_absolute_url()
 
 
 # --- complaints ----------------------------------------------------------------------------------
@@ -155,6 +177,7 @@ class ComplaintDetailView(ObjectDetailView):
         Column("get_satisfaction_display", gl("satisfaction result")),
         Column("satisfaction_notes", gl("follow-up notes")), Column("get_status_display", gl("status")),
         Column("process", gl("complaint process"), link=True),
+        Column("consultation", gl("converted from consultation"), link=True),
         Column("received_at", gl("received at")), Column("closed_at", gl("closed at")),
     ]
 

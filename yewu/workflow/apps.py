@@ -75,6 +75,7 @@ def register_approval_centre() -> None:
         "process.approved": _("Approval approved"),
         "process.rejected": _("Approval rejected"),
         "process.withdrawn": _("Withdrawn by the requester"),
+        "process.cancelled": _("Ended: the record no longer needs it"),
         "process.copied": _("Copied to colleagues"),
         "process.urged": _("Reminder sent"),
     })

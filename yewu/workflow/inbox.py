@@ -362,7 +362,7 @@ _STEP_EVENT_LABELS = {
     "auto_approved": _("Approved automatically"),
 }
 _PROCESS_EVENTS = {
-    "process.started", "process.approved", "process.rejected", "process.withdrawn",
+    "process.started", "process.approved", "process.rejected", "process.withdrawn", "process.cancelled",
     "process.copied", "process.urged",
 }
 

@@ -815,6 +815,19 @@ def _transfer_locked(instance: ProcessInstance, task: Task, *, actor: Any, to_us
 
 
 @atomic()
+def hand_over_step(instance: ProcessInstance, step_id: str, *, actor: Any, to_user: Any, comment: str = "") -> int:
+    """The bound record's own service moves the open tasks of one step to `to_user` (e.g. a lead
+    handed to another assignee while its needs analysis waits); each is a transfer in the trail
+    and keeps its time limit. Returns the number of tasks moved."""
+    instance = _lock(instance)
+    moved = 0
+    for task in instance.tasks.filter(step_id=step_id, status=TaskStatus.OPEN).exclude(assignee=to_user):
+        _transfer_locked(instance, task, actor=actor, to_user=to_user, comment=comment)
+        moved += 1
+    return moved
+
+
+@atomic()
 def add_signer(task: Task, *, actor: Any, user: Any, before: bool, comment: str = "") -> Task:
     """加签: someone else signs this step too, before the actor (the actor waits) or right after them."""
     instance, task = _task_for_update(task, actor)
@@ -913,6 +926,26 @@ def withdraw_instance(instance: ProcessInstance, *, actor: Any, comment: str = "
     instance.status = InstanceStatus.WITHDRAWN
     hooks.finished(instance, actor=actor)  # completion handlers, in this transaction
     _save_state(instance, workflow, status=InstanceStatus.WITHDRAWN, ended_at=now, next_timer_due=None)
+    return instance
+
+
+@atomic()
+def cancel_instance(instance: ProcessInstance, *, actor: Any, comment: str = "") -> ProcessInstance:
+    """End a running approval that its bound record no longer needs (e.g. the lead was closed or
+    converted while its intake was still running): open tasks lapse and the status is cancelled.
+    Called by the record's own service, which has checked the actor's right to act on the record."""
+    instance = _lock(instance)
+    if instance.status != InstanceStatus.RUNNING:
+        raise DomainError(WorkflowError.INSTANCE_CLOSED)
+    with _engine_errors():
+        workflow = engine.load(instance.version, instance.state)
+        workflow.cancel()
+    now = timezone.now()
+    instance.tasks.filter(status__in=LIVE).update(status=TaskStatus.CANCELLED, completed_at=now)
+    _event(instance, "process.cancelled", actor=actor, data={"comment": (comment or "").strip()[:500]})
+    instance.status = InstanceStatus.CANCELLED
+    hooks.finished(instance, actor=actor)  # completion handlers, in this transaction
+    _save_state(instance, workflow, status=InstanceStatus.CANCELLED, ended_at=now, next_timer_due=None)
     return instance
 
 

@@ -52,6 +52,7 @@ class LeadSerializer(serializers.ModelSerializer):
     department = ScopedRelatedField(queryset=Department.objects.all(), required=False)
     owner = serializers.CharField(source="owner.username", read_only=True)
     customer = serializers.PrimaryKeyRelatedField(read_only=True)
+    process = serializers.SlugRelatedField(slug_field="number", read_only=True)
     duplicates = serializers.SerializerMethodField()
 
     class Meta:
@@ -60,6 +61,7 @@ class LeadSerializer(serializers.ModelSerializer):
             "id", "number", "source", "company_name", "contact_name", "contact_title", "phone", "email", "credit_code",
             "industry", "region", "need", "needs_analysis", "department", "owner", "status", "status_reason",
             "evaluated_at", "assigned_at", "customer", "merged_into", "converted_at", "created_at", "duplicates",
+            "process",
         ]
         read_only_fields = ["number", "status", "status_reason", "evaluated_at", "assigned_at", "merged_into",
                             "converted_at", "created_at"]
@@ -72,6 +74,10 @@ class LeadSerializer(serializers.ModelSerializer):
 class EvaluateInput(serializers.Serializer):
     in_scope = serializers.BooleanField()
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class NeedsAnalysisInput(serializers.Serializer):
+    summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
 
 
 class AssignInput(serializers.Serializer):

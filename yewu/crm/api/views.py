@@ -68,7 +68,7 @@ class LeadViewSet(_ActionScopes, *_READ, ScopedViewSet):
     ordering_fields = ["created_at", "company_name"]
     http_method_names = _WRITE_METHODS
     action_scopes = {"evaluate": "evaluate", "assign": "evaluate", "convert": "change", "close": "change",
-                     "merge": "change", "communicate": "view", "duplicates": "add"}
+                     "merge": "change", "communicate": "view", "duplicates": "add", "needs_analysis": "view"}
 
     def _respond(self, obj: Lead, code: int = status.HTTP_200_OK) -> Response:
         dupes = services.duplicates_of({"name": obj.company_name, "phone": obj.phone, "email": obj.email,
@@ -112,6 +112,14 @@ class LeadViewSet(_ActionScopes, *_READ, ScopedViewSet):
         """Hand an in-scope lead to a project manager or specialist (login name)."""
         data = _input(s.AssignInput, request)
         return self._respond(services.assign_lead(self.get_object(), assignee=data["assignee"], actor=request.user))
+
+    @extend_schema(request=s.NeedsAnalysisInput, responses=s.LeadSerializer)
+    @action(detail=True, methods=["post"], url_path="needs-analysis")
+    def needs_analysis(self, request, pk=None):
+        """The assignee's needs analysis: a summary, or none when the report is attached to the lead
+        (completes the business-intake step when the process runs)."""
+        data = _input(s.NeedsAnalysisInput, request)
+        return self._respond(services.record_needs_analysis(self.get_object(), actor=request.user, **data))
 
     @extend_schema(request=s.ConvertInput, responses=s.CustomerSerializer)
     @action(detail=True, methods=["post"])

@@ -62,6 +62,8 @@ class Lead(ScopedModel):
     merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True, editable=False,
                                     on_delete=models.PROTECT, related_name="merged_leads")
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True, editable=False)
+    process = models.ForeignKey("workflow.ProcessInstance", verbose_name=_("business intake process"), null=True,
+                                blank=True, editable=False, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = LeadQuerySet.as_manager()

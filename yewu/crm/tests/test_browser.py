@@ -63,7 +63,13 @@ def test_from_lead_to_customer_visit_and_communication_in_chinese(browser):
     expect(status_of(sales)).to_have_text(t("Awaiting evaluation"))
     expect(sales.get_by_test_id("evaluate")).to_have_count(0)
 
-    manager = people["bizmgr"]  # 业务部经理: first evaluation and assignment
+    # the business intake gives the first evaluation and the assignment to the manager of the lead's
+    # business department: 华东业务部经理 for a lead of the east sales department
+    expect(sales.get_by_test_id("intake")).to_contain_text("经理首次评估")
+    bizmgr = people["bizmgr"]  # 业务部经理 may evaluate leads, but the task is not theirs
+    bizmgr.goto(lead.get_absolute_url())
+    expect(bizmgr.get_by_test_id("evaluate")).to_have_count(0)
+    manager = people["bizeast"]
     manager.goto(lead.get_absolute_url())
     manager.locator("#id_in_scope").select_option("yes")
     submit(manager, "evaluate-form")
@@ -73,6 +79,11 @@ def test_from_lead_to_customer_visit_and_communication_in_chinese(browser):
     expect(status_of(manager)).to_have_text(t("Assigned"))
 
     sales.goto(lead.get_absolute_url())
+    sales.locator("#id_summary").fill("客户希望三个月内上线点检与维修工单，预算约 30 万。")
+    submit(sales, "needs-analysis-form")
+    expect(sales.locator(".yw-fields")).to_contain_text("预算约 30 万")
+    lead.refresh_from_db()
+    assert lead.process.status == "approved"  # the intake is complete
     sales.locator("#id_channel").select_option("phone")
     sales.locator("#id_content").fill("电话了解现有点检流程，客户希望下周演示。")
     submit(sales, "communication-form")

@@ -12,6 +12,7 @@ from yewu.service.choices import (
     AnswerChannel,
     CauseCategory,
     CauseKind,
+    ComplaintCategory,
     QuestionKind,
     Satisfaction,
     Severity,
@@ -39,13 +40,20 @@ class ConsultationSerializer(serializers.ModelSerializer):
     department = _department_field(required=False, allow_null=True)
     question = serializers.CharField(**TEXT)
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+    complaint = serializers.CharField(source="converted_complaint.number", read_only=True, default=None)
 
     class Meta:
         model = Consultation
         fields = ["id", "number", "channel", "customer", "contact_name", "phone", "email", "company_name", "subject",
                   "question", "department", "status", "received_at", "due_at", "overdue", "answer", "answered_at",
-                  "escalated_at"]
+                  "escalated_at", "complaint"]
         read_only_fields = ["number", "status", "received_at", "due_at", "answer", "answered_at", "escalated_at"]
+
+
+class ConvertToComplaintInput(serializers.Serializer):
+    product = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    category = serializers.ChoiceField(choices=ComplaintCategory.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MEDIUM)
 
 
 class AnswerInput(serializers.Serializer):
@@ -72,6 +80,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     description = serializers.CharField(**TEXT)
     handler = serializers.CharField(source="handler.username", read_only=True, default=None)
     process = serializers.CharField(source="process.number", read_only=True, default=None)
+    consultation = serializers.CharField(source="consultation.number", read_only=True, default=None)
     corrective_actions = CorrectiveActionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -79,7 +88,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "channel", "customer", "contact_name", "phone", "email", "product", "category",
                   "description", "severity", "department", "handler", "cause_kind", "cause_category", "cause_notes",
                   "expectation", "plan", "reply", "replied_at", "satisfaction", "satisfaction_notes", "status",
-                  "process", "received_at", "closed_at", "corrective_actions"]
+                  "process", "consultation", "received_at", "closed_at", "corrective_actions"]
         read_only_fields = ["number", "handler", "cause_kind", "cause_category", "cause_notes", "expectation", "plan",
                             "reply", "replied_at", "satisfaction", "satisfaction_notes", "status", "process",
                             "received_at", "closed_at"]

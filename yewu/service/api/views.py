@@ -45,7 +45,7 @@ class ConsultationViewSet(_ActionScopes, *_READ, ScopedViewSet):
     filterset_class = filters.ConsultationFilterSet
     select_related = ("customer", "department")
     http_method_names = _METHODS
-    action_scopes = {"answer": "change", "route": "change"}
+    action_scopes = {"answer": "change", "route": "change", "convert": "change"}
 
     def create(self, request, *args, **kwargs):
         data = _input(s.ConsultationSerializer, request)
@@ -67,6 +67,17 @@ class ConsultationViewSet(_ActionScopes, *_READ, ScopedViewSet):
         data = _input(s.RouteInput, request)
         return Response(self.get_serializer(services.route_consultation(
             self.get_object(), actor=request.user, department=data["department"])).data)
+
+
+    @extend_schema(request=s.ConvertToComplaintInput, responses={201: s.ComplaintSerializer})
+    @action(detail=True, methods=["post"])
+    def convert(self, request, pk=None):
+        """Convert to a complaint (customer, contact, channel and question copied; the complaint
+        process starts); the consultation closes as converted. Returns the new complaint."""
+        data = _input(s.ConvertToComplaintInput, request)
+        complaint = services.convert_consultation(self.get_object(), actor=request.user, **data)
+        return Response(s.ComplaintSerializer(complaint, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class ComplaintViewSet(_ActionScopes, *_READ, ScopedViewSet):

@@ -87,6 +87,10 @@ class Complaint(ScopedModel):
         "workflow.ProcessInstance", verbose_name=_("complaint process"), null=True, blank=True, editable=False,
         on_delete=models.SET_NULL, related_name="+",
     )
+    consultation = models.OneToOneField(
+        "service.Consultation", verbose_name=_("converted from consultation"), null=True, blank=True,
+        editable=False, on_delete=models.PROTECT, related_name="complaint",
+    )
     received_at = models.DateTimeField(_("received at"), default=timezone.now, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     recorded_by = models.ForeignKey(

@@ -80,5 +80,14 @@ class Consultation(ScopedModel):
     def can_answer(self) -> bool:
         return self.status in CONSULTATION_OPEN
 
+    def can_convert(self) -> bool:
+        """Only a consultation still waiting for its answer can turn into a complaint."""
+        return self.status in CONSULTATION_OPEN
+
+    @property
+    def converted_complaint(self):
+        """The complaint this consultation was converted into, else None."""
+        return getattr(self, "complaint", None)
+
     def is_overdue(self) -> bool:
         return self.status in CONSULTATION_OPEN and self.due_at < timezone.now()
