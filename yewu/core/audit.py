@@ -179,10 +179,26 @@ def _locked_head(case_type: str, case_id: str) -> CaseHead:
     where = f"{_HEADS.col('case_type')} = %s AND {_HEADS.col('case_id')} = %s"
     found = _HEADS.select(where, [case_type, case_id], for_update=True)
     if not found:
-        # First event of the case; a concurrent first writer is absorbed by the unique key.
-        CaseHead.objects.bulk_create([CaseHead(case_type=case_type, case_id=case_id)], ignore_conflicts=True)
+        # First event of the case: insert the head and take it back in the same statement; when a
+        # concurrent first writer got in between, its row is taken (and locked) instead.
+        sql = _NEW_HEAD_SQL.get(connection.vendor)
+        if sql is None:
+            q, t = connection.ops.quote_name, _HEADS
+            names = [n for n in t.all_columns if n != "id"]
+            sql = _NEW_HEAD_SQL[connection.vendor] = (
+                f"INSERT INTO {q(t.table)} ({', '.join(t.col(n) for n in names)}) VALUES (%s, %s, 0, '', '', NULL) "
+                f"ON CONFLICT DO NOTHING RETURNING {t.columns_sql()}"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [case_type, case_id])
+            row = cursor.fetchone()
+        if row is not None:
+            return _HEADS.reader()(row)
         found = _HEADS.select(where, [case_type, case_id], for_update=True)
     return found[0]
+
+
+_NEW_HEAD_SQL: dict[str, str] = {}
 
 
 def history(obj: models.Model) -> models.QuerySet[Event]:

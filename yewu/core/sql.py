@@ -11,6 +11,7 @@ stays ORM.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ class Table:
         }
         self._sql: dict[Any, str] = {}
         self._readers: dict[Any, list] = {}
+        self._kinds: list | None = None
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -75,6 +77,24 @@ class Table:
                 obj.pk = pk
             obj._state.adding = False
             obj._state.db = connection.alias
+
+    def as_read(self, objs: Iterable[models.Model]) -> None:
+        """Give decimals, dates and times of just-written instances the form reading the rows back
+        would give (decimals to the column's places, date text parsed), e.g. for audit snapshots."""
+        kinds = self._kinds
+        if kinds is None:
+            kinds = self._kinds = [
+                (n, f, decimal.Decimal(1).scaleb(-f.decimal_places) if isinstance(f, models.DecimalField) else None)
+                for n, f in self.fields.items()
+                if isinstance(f, (models.DecimalField, models.DateField, models.TimeField))
+            ]
+        for obj in objs:
+            for name, field, places in kinds:
+                value = getattr(obj, name)
+                if value is None:
+                    continue
+                value = field.to_python(value)
+                setattr(obj, name, value.quantize(places) if places is not None else value)
 
     def update(self, where: str, params: Sequence[Any], **values: Any) -> int:
         """UPDATE … SET values WHERE `where` (SQL on this table's columns); returns the row count.
@@ -183,3 +203,29 @@ class Increment:
 def in_list(n: int) -> str:
     """`(%s, %s, …)` for an IN clause of n values (n ≥ 1)."""
     return "(" + ", ".join(["%s"] * n) + ")"
+
+
+def memo(key: Any, compute: Any) -> Any:
+    """`compute()`, remembered for the rest of the current transaction (outside one: not at all).
+
+    For reads that several services repeat within one transaction (which version of a process is
+    in force). The memo ends with the transaction and with a rolled-back savepoint: Django replaces
+    its list of on-commit callbacks at each commit and rollback, so holding that list tells whether
+    we are still in the same transaction. Writers of what is remembered call `forget()` (see the
+    signal handlers of the model concerned)."""
+    conn = connection
+    if not conn.in_atomic_block:
+        return compute()
+    marker = conn.run_on_commit
+    state = conn.__dict__.get("_yewu_memo")
+    if state is None or state[0] is not marker:
+        state = conn.__dict__["_yewu_memo"] = (marker, {})
+    values = state[1]
+    if key not in values:
+        values[key] = compute()
+    return values[key]
+
+
+def forget(**_: Any) -> None:
+    """Drop every transaction memo (a signal receiver: takes and ignores the signal's arguments)."""
+    connection.__dict__.pop("_yewu_memo", None)

@@ -4,60 +4,134 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
-from yewu.org.models import Delegation, Department, Employee, Position
+from yewu.core.sql import Table
+from yewu.org.models import Delegation, Department, Employee, PartTimePosition, Position
 from yewu.org.models.employees import EmployeeStatus
 
 
 def _position(position: Position | str) -> Position | None:
     if isinstance(position, Position):
         return position
-    return Position.objects.filter(code=position).first()
+    return position_by_code(position)
+
+
+def position_by_code(code: str) -> Position | None:
+    found = _POSITIONS.select(f"{_POSITIONS.col('code')} = %s", [code])
+    return found[0] if found else None
+
+
+def department_by_code(code: str) -> Department | None:
+    found = _DEPARTMENTS.select(f"{_DEPARTMENTS.col('code')} = %s", [code])
+    return found[0] if found else None
+
+
+# Holders and heads are read on every approval step that names a position or a department head, so
+# they go through prepared statements (yewu.core.sql) with the employees' logins in the same row; the
+# conditions and the order are the ones the ORM queries had (tested against them in test_resolvers).
+_EMPLOYEES, _USERS, _POSITIONS = Table(Employee), Table(get_user_model()), Table(Position)
+_DEPARTMENTS, _PART_TIME = Table(Department), Table(PartTimePosition)
+_SQL: dict[tuple, str] = {}
+
+
+def _employees(kind: str, params: list) -> list[Employee]:
+    """Active employees (with their logins) matching one of the conditions below."""
+    key = (kind, connection.vendor)
+    sql = _SQL.get(key)
+    if sql is None:
+        sql = _SQL[key] = _employees_sql(kind)
+    e, u = _EMPLOYEES, _USERS
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [EmployeeStatus.ACTIVE, *params])
+        rows = cursor.fetchall()
+    read_e, read_u, n = e.reader(), u.reader(), len(e.all_columns)
+    user_pk = n + u.all_columns.index(u.meta.pk.attname)
+    out = []
+    for row in rows:
+        employee = read_e(row[:n])
+        user = read_u(row[n:]) if row[user_pk] is not None else None
+        Employee.user.field.set_cached_value(employee, user)
+        if user is not None:
+            user._state.fields_cache["employee"] = employee
+        out.append(employee)
+    return out
+
+
+def _employees_sql(kind: str) -> str:
+    q = connection.ops.quote_name
+    e, u, p, d, pt = _EMPLOYEES, _USERS, _POSITIONS, _DEPARTMENTS, _PART_TIME
+    ecol, ptcol = (lambda n: f"e.{e.col(n)}"), (lambda n: f"pt.{pt.col(n)}")
+    like = "LIKE %s ESCAPE '\\'"
+    part_time = f"SELECT {ptcol('employee_id')} FROM {q(pt.table)} pt"
+    where, order, limit = {
+        "holders": (f"({ecol('position_id')} = %s OR e.{q('id')} IN ({part_time} WHERE {ptcol('position_id')} = %s))",
+                    "employee_no", ""),
+        "holders_in": (f"(({ecol('position_id')} = %s AND {ecol('department_id')} = %s) OR e.{q('id')} IN "
+                       f"({part_time} WHERE {ptcol('position_id')} = %s AND {ptcol('department_id')} = %s))",
+                       "employee_no", ""),
+        "holders_below": (
+            f"(({ecol('position_id')} = %s AND {ecol('department_id')} IN (SELECT d.{q('id')} FROM {q(d.table)} d "
+            f"WHERE d.{d.col('path')} {like})) OR e.{q('id')} IN ({part_time} INNER JOIN {q(d.table)} d "
+            f"ON d.{q('id')} = {ptcol('department_id')} WHERE {ptcol('position_id')} = %s AND d.{d.col('path')} {like}))",
+            "employee_no", ""),
+        "head": (f"(({ecol('department_id')} = %s AND p.{p.col('is_department_head')} = %s) OR e.{q('id')} IN "
+                 f"({part_time} INNER JOIN {q(p.table)} pp ON pp.{q('id')} = {ptcol('position_id')} "
+                 f"WHERE {ptcol('department_id')} = %s AND pp.{p.col('is_department_head')} = %s))",
+                 "head", " LIMIT 1"),
+    }[kind]
+    order_sql = (f"p.{p.col('rank')} DESC, {ecol('employee_no')}" if order == "head" else ecol("employee_no"))
+    return (
+        f"SELECT {e.columns_sql(alias='e')}, {u.columns_sql(alias='u')} FROM {q(e.table)} e "
+        f"LEFT OUTER JOIN {q(u.table)} u ON u.{q(u.meta.pk.column)} = {ecol('user_id')} "
+        f"LEFT OUTER JOIN {q(p.table)} p ON p.{q('id')} = {ecol('position_id')} "
+        f"WHERE {ecol('status')} = %s AND {where} ORDER BY {order_sql}{limit}"
+    )
+
+
+def _path_prefix(department: Department) -> str:
+    return connection.ops.prep_for_like_query(department.path) + "%"
 
 
 def holders(
     position: Position | str, department: Department | None = None, *, include_below: bool = False
 ) -> list[Employee]:
-    """Active employees holding a position (primary or part-time), optionally within a department."""
+    """Active employees holding a position (primary or part-time), optionally within a department
+    (or, with include_below, within it and the departments below), by employee number; each
+    employee comes with their login."""
     pos = _position(position)
     if pos is None:
         return []
-    q = Q(position=pos) | Q(part_time_positions__position=pos)
-    if department is not None:
-        if include_below:
-            dq = Q(position=pos, department__path__startswith=department.path) | Q(
-                part_time_positions__position=pos,
-                part_time_positions__department__path__startswith=department.path,
-            )
-        else:
-            dq = Q(position=pos, department=department) | Q(
-                part_time_positions__position=pos, part_time_positions__department=department
-            )
-        q = dq
-    return list(
-        Employee.objects.filter(q, status=EmployeeStatus.ACTIVE).distinct().order_by("employee_no")
-    )
+    if department is None:
+        return _employees("holders", [pos.pk, pos.pk])
+    if include_below:
+        prefix = _path_prefix(department)
+        return _employees("holders_below", [pos.pk, prefix, pos.pk, prefix])
+    return _employees("holders_in", [pos.pk, department.pk, pos.pk, department.pk])
 
 
 def department_head(department: Department, *, climb: bool = True) -> Employee | None:
-    """The head of a department: a holder of a head position there; else, with climb, the parent's head."""
+    """The head of a department: a holder of a head position there (the highest-ranking); else,
+    with climb, the parent's head."""
     current: Department | None = department
     while current is not None:
-        heads = Employee.objects.filter(
-            Q(department=current, position__is_department_head=True)
-            | Q(
-                part_time_positions__department=current,
-                part_time_positions__position__is_department_head=True,
-            ),
-            status=EmployeeStatus.ACTIVE,
-        ).distinct().order_by("-position__rank", "employee_no")
-        head = heads.first()
-        if head is not None or not climb:
-            return head
-        current = current.parent
+        found = _employees("head", [current.pk, True, current.pk, True])
+        if found or not climb:
+            return found[0] if found else None
+        current = _parent(current)
     return None
+
+
+def _parent(department: Department) -> Department | None:
+    if department.parent_id is None:
+        return None
+    cached = Department.parent.field.get_cached_value(department, default=None)
+    if cached is not None:
+        return cached
+    found = _DEPARTMENTS.select(f"{_DEPARTMENTS.col('id')} = %s", [department.parent_id])
+    return found[0] if found else None
 
 
 def supervisor_of(employee: Employee) -> Employee | None:

@@ -22,6 +22,7 @@ from yewu.core import permissions
 from yewu.core.audit import atomic, delta, record_event, snapshot
 from yewu.core.errors import DomainError
 from yewu.core.services import next_number
+from yewu.core.sql import Table, in_list
 from yewu.procurement import approvals
 from yewu.procurement.choices import (
     ORDER_COUNTS,
@@ -58,6 +59,7 @@ from yewu.procurement.models import (
     SupplierQualification,
 )
 from yewu.workflow import hooks
+from yewu.workflow.choices import InstanceStatus
 
 CENT = Decimal("0.01")
 REQUISITION_FIELDS = ("title", "department", "purpose", "needed_by")
@@ -137,9 +139,9 @@ def _total(lines: Iterable[dict[str, Any]], price_field: str) -> Decimal:
 
 
 def _process_or_refuse(key: str) -> None:
-    from yewu.workflow.models import ProcessDefinition
+    from yewu.workflow.services import process_exists
 
-    if not ProcessDefinition.objects.filter(key=key).exists():
+    if not process_exists(key):
         raise DomainError(ProcurementError.PROCESS_MISSING, key=key)
 
 
@@ -194,7 +196,7 @@ def save_requisition(
     req.save()
     record_event(
         req, "requisition.created" if creating else "requisition.changed", actor=actor,
-        data=delta(before, _requisition_state(req)), department=req.department,
+        data=delta(before, _requisition_state(req)), department=req.department_id,
     )
     return req
 
@@ -215,7 +217,7 @@ def submit_requisition(requisition: Requisition, *, actor: Any) -> Requisition:
     old = req.status
     req.status = RequisitionStatus.IN_APPROVAL
     req.save(update_fields=["status"])
-    record_event(req, "requisition.submitted", actor=actor, department=req.department,
+    record_event(req, "requisition.submitted", actor=actor, department=req.department_id,
                  data={"status": [old, req.status], "amount": str(req.amount)})
     form = {"requisition": req.display_number, "amount": str(req.amount), "purpose": req.purpose[:3000],
             "needed_by": req.needed_by.isoformat() if req.needed_by else None}
@@ -264,12 +266,12 @@ def amend_requisition(
     cleaned = _clean_lines(source, "budget_price")
     old.status = RequisitionStatus.SUPERSEDED
     old.save(update_fields=["status"])
-    record_event(old, "requisition.superseded", actor=actor, department=old.department,
+    record_event(old, "requisition.superseded", actor=actor, department=old.department_id,
                  data={"status": [RequisitionStatus.APPROVED, RequisitionStatus.SUPERSEDED], "version": new.version})
     new.save()
     _write_requisition_lines(new, cleaned)
     new.save(update_fields=["amount"])
-    record_event(new, "requisition.amended", actor=actor, department=new.department,
+    record_event(new, "requisition.amended", actor=actor, department=new.department_id,
                  data={"amends": old.pk, "version": new.version, **delta({}, _requisition_state(new))})
     return new
 
@@ -285,7 +287,7 @@ def cancel_requisition(requisition: Requisition, *, actor: Any) -> Requisition:
     old = req.status
     req.status = RequisitionStatus.CANCELLED
     req.save(update_fields=["status"])
-    record_event(req, "requisition.cancelled", actor=actor, department=req.department,
+    record_event(req, "requisition.cancelled", actor=actor, department=req.department_id,
                  data={"status": [old, req.status]})
     return req
 
@@ -463,11 +465,14 @@ def evaluate_supplier(supplier: Supplier, values: dict[str, Any], *, actor: Any)
 # --- purchase orders -----------------------------------------------------------------------------
 
 
-def _order_state(order: PurchaseOrder) -> dict[str, Any]:
+def _order_state(order: PurchaseOrder, written: tuple[list, list] | None = None) -> dict[str, Any]:
+    """The order's fields, lines and instalments for the audit delta; `written`: the lines and
+    instalments just written (else they are read)."""
+    lines, instalments = written or (order.lines.all(), order.instalments.all())
     return {
         **snapshot(order, ORDER_FIELDS),
-        "lines": _line_snapshot(order.lines.all(), ORDER_LINE_FIELDS),
-        "instalments": _line_snapshot(order.instalments.all(), ("seq", "description", "amount", "due_on")),
+        "lines": _line_snapshot(lines, ORDER_LINE_FIELDS),
+        "instalments": _line_snapshot(instalments, ("seq", "description", "amount", "due_on")),
     }
 
 
@@ -491,10 +496,12 @@ def _clean_instalments(instalments: Any, total: Decimal) -> list[dict[str, Any]]
 
 def _check_requisition_budget(req: Requisition, amount: Decimal, *, exclude: int | None) -> None:
     """All orders of the requisition together stay within its approved amount plus the tolerance."""
-    others = req.orders.filter(status__in=ORDER_COUNTS)
-    if exclude is not None:
-        others = others.exclude(pk=exclude)
-    total = sum(others.values_list("amount", flat=True), Decimal("0")) + amount
+    t = _ORDERS
+    others = t.select(
+        f"{t.col('requisition_id')} = %s AND {t.col('status')} IN {in_list(len(_ORDER_COUNTS))} AND {t.col('id')} <> %s",
+        [req.pk, *_ORDER_COUNTS, exclude or 0], names=("id", "amount"),
+    )
+    total = sum((o.amount for o in others), Decimal("0")) + amount
     tolerance = Decimal(settings.YEWU_PROCUREMENT_ORDER_TOLERANCE_PERCENT)
     limit = (req.amount * (1 + tolerance / 100)).quantize(CENT)
     if total > limit:
@@ -510,21 +517,32 @@ def _check_requisition_approved(req: Requisition) -> None:
 
 def _write_order_lines(
     order: PurchaseOrder, lines: list[dict[str, Any]], instalments: list[dict[str, Any]], *, fresh: bool = False
-) -> None:
+) -> tuple[list[PurchaseOrderLine], list[Instalment]]:
+    """Replace the order's lines and instalments (prepared inserts: every order writes them);
+    returns the rows written. A line keeps its requisition line only if that is one of the
+    requisition's."""
     if not fresh:
         order.lines.all().delete()
         order.instalments.all().delete()
-    valid_req_lines = set(order.requisition.lines.values_list("pk", flat=True))
-    PurchaseOrderLine.objects.bulk_create([
+    named = {row.get("requisition_line") for row in lines} - {None, ""}
+    valid_req_lines = set(order.requisition.lines.filter(pk__in=named).values_list("pk", flat=True)) if named else set()
+    written = [
         PurchaseOrderLine(
             order=order, seq=i, **{f: row[f] for f in ORDER_LINE_FIELDS},
             requisition_line_id=row.get("requisition_line") if row.get("requisition_line") in valid_req_lines else None,
         )
         for i, row in enumerate(lines, start=1)
-    ])
-    Instalment.objects.bulk_create([
-        Instalment(order=order, seq=i, **row) for i, row in enumerate(instalments, start=1)
-    ])
+    ]
+    terms = [Instalment(order=order, seq=i, **row) for i, row in enumerate(instalments, start=1)]
+    _ORDER_LINES.insert_objects(written)
+    _INSTALMENTS.insert_objects(terms)
+    _ORDER_LINES.as_read(written)
+    _INSTALMENTS.as_read(terms)
+    return written, terms
+
+
+_ORDERS, _ORDER_LINES, _INSTALMENTS = Table(PurchaseOrder), Table(PurchaseOrderLine), Table(Instalment)
+_ORDER_COUNTS = sorted(ORDER_COUNTS)
 
 
 @atomic()
@@ -544,7 +562,8 @@ def save_purchase_order(
         req = values.get("requisition")
         if req is None:
             raise DomainError(ProcurementError.REQUISITION_NOT_APPROVED, number="—", status="—")
-        req = Requisition.objects.select_for_update().get(pk=req.pk)  # serialises orders of one requisition
+        # serialises orders of one requisition (only its row is locked)
+        req = Requisition.objects.select_for_update(of=("self",)).select_related("department").get(pk=req.pk)
         permissions.require(actor, "view", req)
         _require_department(actor, "add", PurchaseOrder, req.department)
         obj = PurchaseOrder(requisition=req, department=req.department, buyer=actor, quotation=quotation)
@@ -582,10 +601,11 @@ def save_purchase_order(
     obj.amount = amount
     obj.needs_contract = approvals.contract_required(amount, important=obj.important)
     obj.save()
+    written = None
     if creating or lines is not None or instalments is not None:
-        _write_order_lines(obj, cleaned_lines, cleaned_terms, fresh=creating)
+        written = _write_order_lines(obj, cleaned_lines, cleaned_terms, fresh=creating)
     record_event(obj, "purchase_order.created" if creating else "purchase_order.changed", actor=actor,
-                 department=obj.department, data=delta(before, _order_state(obj)))
+                 department=obj.department_id, data=delta(before, _order_state(obj, written)))
     return obj
 
 
@@ -594,7 +614,7 @@ def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     """Send an order to the central department's review; the rules are checked again first."""
     from yewu.workflow.services import start_process
 
-    obj = PurchaseOrder.objects.select_for_update().select_related("supplier").get(pk=order.pk)
+    obj = PurchaseOrder.objects.select_for_update(of=("self",)).select_related("supplier", "department").get(pk=order.pk)
     permissions.require(actor, "change", obj)
     if not obj.can_submit():
         raise DomainError(ProcurementError.BAD_TRANSITION, record=obj.display_number,
@@ -608,7 +628,7 @@ def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     obj.status = OrderStatus.IN_REVIEW
     obj.needs_contract = approvals.contract_required(obj.amount, important=obj.important)
     obj.save(update_fields=["status", "needs_contract"])
-    record_event(obj, "purchase_order.submitted", actor=actor, department=obj.department,
+    record_event(obj, "purchase_order.submitted", actor=actor, department=obj.department_id,
                  data={"status": [old, obj.status], "amount": str(obj.amount), "needs_contract": obj.needs_contract})
     form = {"order": obj.display_number, "requisition": req.display_number, "supplier": obj.supplier.name[:200],
             "amount": str(obj.amount), "delivery_date": obj.delivery_date.isoformat() if obj.delivery_date else None}
@@ -616,23 +636,29 @@ def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
         approvals.ORDER_KEY, actor=actor, title=f"{obj.display_number} {obj.supplier.name}"[:200],
         form=form, record=obj, department=obj.department,
     )
-    PurchaseOrder.objects.filter(pk=obj.pk).update(approval=instance)
-    obj.refresh_from_db(fields=["status", "approval", "issued_at"])  # the review may have ended at once
+    if instance.status == InstanceStatus.RUNNING:
+        _ORDERS.update_pk(obj.pk, approval_id=instance.pk)
+        obj.approval = instance
+    else:  # the review ended at once (e.g. approved automatically): the hook has moved the order
+        PurchaseOrder.objects.filter(pk=obj.pk).update(approval=instance)
+        obj.refresh_from_db(fields=["status", "approval", "issued_at"])
     return obj
 
 
 def follow_order_review(instance: Any, *, actor: Any) -> PurchaseOrder | None:
     """The order's review ended (workflow hook): approved → issued (an order that needs a contract
     waits for it to be signed first), rejected, or withdrawn → draft."""
-    order = PurchaseOrder.objects.filter(pk=hooks.bound_pk(instance)).first()
+    order = PurchaseOrder.objects.select_for_update().filter(pk=hooks.bound_pk(instance)).first()
+    if order is None:
+        return None
     issued = hooks.Outcome(OrderStatus.ISSUED, "purchase_order.issued", stamp="issued_at")
-    if order is not None and order.contract_missing():
+    if order.contract_missing():
         issued = hooks.Outcome(OrderStatus.AWAITING_CONTRACT, "purchase_order.awaiting_contract")
     return hooks.follow_outcome(
         PurchaseOrder, instance, actor=actor, waiting=OrderStatus.IN_REVIEW,
         approved=issued,
         rejected=hooks.Outcome(OrderStatus.REJECTED, "purchase_order.rejected"),
-        withdrawn=hooks.Outcome(OrderStatus.DRAFT, "purchase_order.withdrawn"),
+        withdrawn=hooks.Outcome(OrderStatus.DRAFT, "purchase_order.withdrawn"), record=order,
     )
 
 
@@ -657,7 +683,7 @@ def amend_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     was = old.status
     old.status = OrderStatus.SUPERSEDED
     old.save(update_fields=["status"])
-    record_event(old, "purchase_order.superseded", actor=actor, department=old.department,
+    record_event(old, "purchase_order.superseded", actor=actor, department=old.department_id,
                  data={"status": [was, OrderStatus.SUPERSEDED], "version": new.version})
     new.save()
     _write_order_lines(
@@ -666,7 +692,7 @@ def amend_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
          for line in old.lines.all()],
         [{"description": i.description, "amount": i.amount, "due_on": i.due_on} for i in old.instalments.all()],
     )
-    record_event(new, "purchase_order.amended", actor=actor, department=new.department,
+    record_event(new, "purchase_order.amended", actor=actor, department=new.department_id,
                  data={"amends": old.pk, "version": new.version})
     return new
 
@@ -682,7 +708,7 @@ def cancel_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     old = obj.status
     obj.status = OrderStatus.CANCELLED
     obj.save(update_fields=["status"])
-    record_event(obj, "purchase_order.cancelled", actor=actor, department=obj.department,
+    record_event(obj, "purchase_order.cancelled", actor=actor, department=obj.department_id,
                  data={"status": [old, obj.status]})
     return obj
 
@@ -752,7 +778,7 @@ def record_receipt(
         ReceiptLine(receipt=receipt, order_line=line, accepted=acc, rejected=rej, note=note)
         for line, acc, rej, note in rows
     ])
-    record_event(receipt, "receipt.recorded", actor=actor, department=obj.department, data={
+    record_event(receipt, "receipt.recorded", actor=actor, department=obj.department_id, data={
         "order": obj.pk, "result": result,
         "lines": [{"line": line.pk, "accepted": str(acc), "rejected": str(rej)} for line, acc, rej, _n in rows],
     })
@@ -761,7 +787,7 @@ def record_receipt(
     any_accepted = ReceiptLine.objects.filter(receipt__order=obj, accepted__gt=0).exists()
     obj.status = OrderStatus.RECEIVED if complete else (OrderStatus.PARTIALLY_RECEIVED if any_accepted else old)
     obj.save(update_fields=["status"])
-    record_event(obj, "purchase_order.received", actor=actor, department=obj.department,
+    record_event(obj, "purchase_order.received", actor=actor, department=obj.department_id,
                  data={"status": [old, obj.status], "receipt": receipt.number, "result": result})
     if rejected_total > 0:
         items = "；".join(f"{line.name} × {rej}" for line, _acc, rej, _n in rows if rej > 0)
@@ -769,7 +795,7 @@ def record_receipt(
             number=next_number("SI"), supplier=obj.supplier, order=obj, receipt=receipt,
             description=f"{receipt.number}: {items}" + (f"\n{report}" if report else ""), reported_by=actor,
         )
-        record_event(issue, "supplier_issue.opened", actor=actor, department=obj.department,
+        record_event(issue, "supplier_issue.opened", actor=actor, department=obj.department_id,
                      data={"supplier": obj.supplier_id, "receipt": receipt.number, "rejected": str(rejected_total)})
     return receipt
 
@@ -840,7 +866,7 @@ def request_payment(
     payment = PaymentRequest.objects.create(
         number=next_number("PAY"), order=obj, instalment=inst, amount=value, note=note or "", requested_by=actor,
     )
-    record_event(payment, "payment.requested", actor=actor, department=obj.department,
+    record_event(payment, "payment.requested", actor=actor, department=obj.department_id,
                  data={"order": obj.number, "instalment": inst.seq, "amount": str(value)})
     return payment
 
@@ -870,7 +896,7 @@ def approve_payment(payment: PaymentRequest, *, actor: Any) -> PaymentRequest:
     pay.checked_by = actor
     pay.checked_at = timezone.now()
     pay.save(update_fields=["status", "checked_by", "checked_at"])
-    record_event(pay, "payment.approved", actor=actor, department=order.department,
+    record_event(pay, "payment.approved", actor=actor, department=order.department_id,
                  data={"status": [PaymentStatus.REQUESTED, PaymentStatus.APPROVED]})
     return pay
 
@@ -886,7 +912,7 @@ def reject_payment(payment: PaymentRequest, *, actor: Any, reason: str = "") -> 
     pay.checked_by = actor
     pay.checked_at = timezone.now()
     pay.save(update_fields=["status", "checked_by", "checked_at"])
-    record_event(pay, "payment.rejected", actor=actor, department=order.department,
+    record_event(pay, "payment.rejected", actor=actor, department=order.department_id,
                  data={"status": [old, PaymentStatus.REJECTED], "reason": reason or ""})
     return pay
 
@@ -910,14 +936,14 @@ def pay_payment(
     pay.paid_on = paid_on or timezone.localdate()
     pay.reference = (reference or "")[:100]
     pay.save(update_fields=["status", "paid_on", "reference"])
-    record_event(pay, "payment.paid", actor=actor, department=order.department,
+    record_event(pay, "payment.paid", actor=actor, department=order.department_id,
                  data={"status": [PaymentStatus.APPROVED, PaymentStatus.PAID], "paid_on": pay.paid_on.isoformat(),
                        "reference": pay.reference, "amount": str(pay.amount)})
     unpaid = order.instalments.exclude(payments__status=PaymentStatus.PAID).exists()
     if order.status == OrderStatus.RECEIVED and not unpaid:
         order.status = OrderStatus.CLOSED
         order.save(update_fields=["status"])
-        record_event(order, "purchase_order.closed", actor=actor, department=order.department,
+        record_event(order, "purchase_order.closed", actor=actor, department=order.department_id,
                      data={"status": [OrderStatus.RECEIVED, OrderStatus.CLOSED]})
     return pay
 
@@ -1020,7 +1046,7 @@ def save_quotation(
     if was_chosen:
         data["chosen"] = [True, False]
     record_event(obj, "quotation.recorded" if creating else "quotation.requoted", actor=actor,
-                 department=req.department, data=data)
+                 department=req.department_id, data=data)
     return obj
 
 
@@ -1057,14 +1083,14 @@ def choose_quotation(quotation: Quotation, *, reason: str = "", actor: Any) -> Q
             raise DomainError(ProcurementError.QUOTATION_ORDERED, supplier=previous.supplier.name, order=str(order))
         previous.chosen, previous.choice_reason, previous.chosen_by, previous.chosen_at = False, "", None, None
         previous.save(update_fields=["chosen", "choice_reason", "chosen_by", "chosen_at"])
-        record_event(previous, "quotation.unchosen", actor=actor, department=req.department,
+        record_event(previous, "quotation.unchosen", actor=actor, department=req.department_id,
                      data={"chosen": [True, False], "instead": obj.number})
     obj.chosen, obj.choice_reason, obj.chosen_by, obj.chosen_at = True, reason[:2000], actor, timezone.now()
     obj.save(update_fields=["chosen", "choice_reason", "chosen_by", "chosen_at"])
     data = {"chosen": [False, True], "amount": str(obj.amount), "reason": obj.choice_reason,
             "lowest": str(lowest.amount) if lowest is not None else None}
-    record_event(obj, "quotation.chosen", actor=actor, department=req.department, data=data)
-    record_event(req, "requisition.quotation_chosen", actor=actor, department=req.department,
+    record_event(obj, "quotation.chosen", actor=actor, department=req.department_id, data=data)
+    record_event(req, "requisition.quotation_chosen", actor=actor, department=req.department_id,
                  data={"quotation": obj.number, "supplier": obj.supplier.name, **data})
     return obj
 
@@ -1157,7 +1183,7 @@ def save_contract(contract: PurchaseContract | None, values: dict[str, Any], *, 
         obj.number = next_number("PC")
     obj.save()
     record_event(obj, "contract.created" if creating else "contract.changed", actor=actor,
-                 department=obj.department, data={"order": order.display_number,
+                 department=obj.department_id, data={"order": order.display_number,
                                                   **delta(before, snapshot(obj, CONTRACT_FIELDS))})
     return obj
 
@@ -1178,7 +1204,7 @@ def submit_contract(contract: PurchaseContract, *, actor: Any) -> PurchaseContra
     old = obj.status
     obj.status = ContractStatus.LEGAL_REVIEW
     obj.save(update_fields=["status"])
-    record_event(obj, "contract.submitted", actor=actor, department=obj.department,
+    record_event(obj, "contract.submitted", actor=actor, department=obj.department_id,
                  data={"status": [old, obj.status], "amount": str(obj.amount)})
     form = {"contract": obj.display_number, "order": order.display_number, "supplier": obj.supplier.name[:200],
             "amount": str(obj.amount), "title": obj.title[:200], "terms": obj.terms[:20000]}
@@ -1228,7 +1254,7 @@ def sign_contract(
     obj.signed_on = signed_on
     obj.signed_copy = attachment
     obj.save(update_fields=["status", "signed_on", "signed_copy"])
-    record_event(obj, "contract.signed", actor=actor, department=obj.department,
+    record_event(obj, "contract.signed", actor=actor, department=obj.department_id,
                  data={"status": [ContractStatus.APPROVED, ContractStatus.SIGNED], "signed_on": signed_on.isoformat(),
                        "signed_copy": attachment.name})
     for waiting in PurchaseOrder.objects.select_for_update().filter(
@@ -1237,7 +1263,7 @@ def sign_contract(
         waiting.status = OrderStatus.ISSUED
         waiting.issued_at = timezone.now()
         waiting.save(update_fields=["status", "issued_at"])
-        record_event(waiting, "purchase_order.issued", actor=actor, department=waiting.department,
+        record_event(waiting, "purchase_order.issued", actor=actor, department=waiting.department_id,
                      data={"status": [OrderStatus.AWAITING_CONTRACT, OrderStatus.ISSUED],
                            "contract": obj.display_number})
     return obj
@@ -1254,7 +1280,7 @@ def file_contract(contract: PurchaseContract, *, actor: Any) -> PurchaseContract
     obj.status = ContractStatus.FILED
     obj.filed_at = timezone.now()
     obj.save(update_fields=["status", "filed_at"])
-    record_event(obj, "contract.filed", actor=actor, department=obj.department,
+    record_event(obj, "contract.filed", actor=actor, department=obj.department_id,
                  data={"status": [ContractStatus.SIGNED, ContractStatus.FILED]})
     return obj
 
@@ -1286,10 +1312,10 @@ def amend_contract(
     was = old.status
     old.status = ContractStatus.SUPERSEDED
     old.save(update_fields=["status"])
-    record_event(old, "contract.superseded", actor=actor, department=old.department,
+    record_event(old, "contract.superseded", actor=actor, department=old.department_id,
                  data={"status": [was, ContractStatus.SUPERSEDED], "version": new.version})
     new.save()
-    record_event(new, "contract.amended", actor=actor, department=new.department,
+    record_event(new, "contract.amended", actor=actor, department=new.department_id,
                  data={"amends": old.pk, "version": new.version, "order": order.display_number,
                        **delta(snapshot(old, CONTRACT_FIELDS), snapshot(new, CONTRACT_FIELDS))})
     return new
@@ -1306,7 +1332,7 @@ def cancel_contract(contract: PurchaseContract, *, actor: Any) -> PurchaseContra
     old = obj.status
     obj.status = ContractStatus.CANCELLED
     obj.save(update_fields=["status"])
-    record_event(obj, "contract.cancelled", actor=actor, department=obj.department,
+    record_event(obj, "contract.cancelled", actor=actor, department=obj.department_id,
                  data={"status": [old, obj.status]})
     return obj
 

@@ -23,8 +23,22 @@ class WorkflowConfig(AppConfig):
         from yewu.org.signals import employee_resigned
 
         employee_resigned.connect(_hand_over_on_resignation, dispatch_uid="workflow.hand_over")
+        _forget_versions_on_change()
         __import__("yewu.workflow.views_definitions", fromlist=["_"]).register_definition_menu()
         register_default_pack()
+
+
+def _forget_versions_on_change() -> None:
+    """Which process version is in force is remembered per transaction (workflow.services
+    .startable_version); a saved or deleted process or version makes it read again."""
+    from django.db.models.signals import post_delete, post_save
+
+    from yewu.core.sql import forget
+    from yewu.workflow.models import ProcessDefinition, ProcessVersion
+
+    for model in (ProcessDefinition, ProcessVersion):
+        post_save.connect(forget, sender=model, dispatch_uid=f"workflow.forget.save.{model.__name__}")
+        post_delete.connect(forget, sender=model, dispatch_uid=f"workflow.forget.delete.{model.__name__}")
 
 
 def register_default_pack() -> None:

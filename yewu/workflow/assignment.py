@@ -132,7 +132,7 @@ def resolve(rule: dict, *, requester: Any, department: Department, form: dict) -
             order.setdefault(str(v), i)
         users.sort(key=lambda u: order.get(str(u.pk), 0))
         return Resolution(_users(_as_employees(users)), "the form names nobody")
-    requester_emp = employee_of(requester)
+    requester_emp = employee_of(requester) if kind in ("department_head", "department_heads", "supervisor") else None
     if kind == "department_head":
         dept = department
         if rule.get("field"):
@@ -148,21 +148,21 @@ def resolve(rule: dict, *, requester: Any, department: Department, form: dict) -
         if requester_emp is None:
             return Resolution([], "the requester is not an employee")
         up_to = rule.get("up_to") or None
-        if up_to and not Position.objects.filter(code=up_to).exists():
+        if up_to and resolvers.position_by_code(up_to) is None:
             return Resolution([], f"no position {up_to!r}")
         # Up to a position: as many levels as it takes (or at most `levels` when also given).
         levels = _positive_int(rule.get("levels"), 1) if rule.get("levels") or not up_to else None
         chain = resolvers.supervisor_chain(requester_emp, levels=levels, up_to_position=up_to)
         return Resolution(_users(chain), "the requester has no supervisor")
     if kind == "position":
-        position = Position.objects.filter(code=rule.get("position", "")).first()
+        position = resolvers.position_by_code(rule.get("position", ""))
         if position is None:
             return Resolution([], f"no position {rule.get('position')!r}")
         target = None
         if rule.get("department") == "requester":
             target = department
         elif rule.get("department"):
-            target = Department.objects.filter(code=rule["department"]).first()
+            target = resolvers.department_by_code(rule["department"])
             if target is None:
                 return Resolution([], f"no department {rule['department']!r}")
         holders = resolvers.holders(position, target, include_below=bool(rule.get("include_below")))

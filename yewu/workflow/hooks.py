@@ -135,15 +135,16 @@ def bound_record(instance: Any, user: Any) -> Any:
 
 def follow_outcome(
     model: type[models.Model], instance: Any, *, actor: Any, waiting: str,
-    approved: Outcome, rejected: Outcome, withdrawn: Outcome,
+    approved: Outcome, rejected: Outcome, withdrawn: Outcome, record: Any = None,
 ) -> Any:
     """Move the record bound to `instance` from `waiting` to the status of the approval's outcome
     (`instance.status`: approved / rejected / anything else = withdrawn), remember the approval,
     and record one audit event. Call it from an on_finish handler (inside the step's transaction).
-    Returns the record, or None when it is gone or no longer waits for this approval."""
+    Returns the record, or None when it is gone or no longer waits for this approval. `record`:
+    the bound record when the caller has already read it with `select_for_update` (or None)."""
     from yewu.core.audit import record_event
 
-    obj = model.objects.select_for_update().filter(pk=bound_pk(instance)).first()
+    obj = record if record is not None else model.objects.select_for_update().filter(pk=bound_pk(instance)).first()
     if obj is None or obj.status != waiting:
         return None
     outcome = {"approved": approved, "rejected": rejected}.get(str(instance.status), withdrawn)
@@ -155,6 +156,6 @@ def follow_outcome(
         setattr(obj, outcome.stamp, timezone.now())
         fields.append(outcome.stamp)
     obj.save(update_fields=fields)
-    record_event(obj, outcome.activity, actor=actor, department=getattr(obj, "department", None),
+    record_event(obj, outcome.activity, actor=actor, department=getattr(obj, "department_id", None),
                  data={"status": [old, outcome.status], "approval": instance.number})
     return obj

@@ -38,7 +38,7 @@ from yewu.core.audit import atomic, record_event
 from yewu.core.errors import DomainError
 from yewu.core.models import Event
 from yewu.core.services import next_number, notify
-from yewu.core.sql import Increment, Table
+from yewu.core.sql import Increment, Table, memo
 from yewu.org.models import Department, Employee
 from yewu.org.models.employees import EmployeeStatus
 from yewu.workflow import assignment, engine, forms_schema, hooks
@@ -65,7 +65,8 @@ URGE_INTERVAL = datetime.timedelta(hours=1)
 
 def _case(instance: ProcessInstance) -> Any:
     if instance.content_type_id and instance.object_id:
-        return (instance.content_type.model_class()._meta.label_lower, instance.object_id)
+        model = ContentType.objects.get_for_id(instance.content_type_id).model_class()
+        return (model._meta.label_lower, instance.object_id)
     return instance
 
 
@@ -487,13 +488,14 @@ def start_process(
     """
     if record is None:
         permissions.require_new(actor, "add", ProcessInstance, owner=actor, department=department)
-    if isinstance(definition, str):
-        definition = _definition(definition)
-        if definition is None:
-            raise ProcessDefinition.DoesNotExist("no such process")
     version = startable_version(definition)
     if version is None:
+        if isinstance(definition, str):
+            definition = _definition(definition)
+            if definition is None:
+                raise ProcessDefinition.DoesNotExist("no such process")
         raise DomainError(WorkflowError.NOT_PUBLISHED, name=definition.name)
+    definition = version.definition
     form = _clean_form(version, form, actor=actor, defer_attachments=defer_attachments)
     if department is None:
         employee = assignment.employee_of(actor)
@@ -528,28 +530,72 @@ _DEFINITIONS = Table(ProcessDefinition)
 _VERSION_ROWS = Table(ProcessVersion)
 
 
-def _definition(key: str) -> ProcessDefinition | None:
-    found = _DEFINITIONS.select(f"{_DEFINITIONS.col('key')} = %s", [key])
-    return found[0] if found else None
+def definition_by_key(key: str) -> ProcessDefinition | None:
+    """The process with this key (None when there is none); shared within the transaction (see
+    yewu.core.sql.memo): treat it as read-only."""
+    return memo(("process", key), lambda: _first(_DEFINITIONS.select(f"{_DEFINITIONS.col('key')} = %s", [key])))
+
+
+_definition = definition_by_key
+
+
+def _first(rows: list) -> Any:
+    return rows[0] if rows else None
 
 
 def startable_version(definition: ProcessDefinition | str) -> ProcessVersion | None:
     """The version new approvals start on: the latest published, else the latest in trial run
-    (None when there is none, or no process with that key). Read with prepared statements and
-    shared from the cache of versions (see `_version`): treat it as read-only."""
+    (None when there is none, or no process with that key). Read with one prepared statement, once
+    per transaction, and shared from the cache of versions (see `_version`): treat it as read-only."""
     if isinstance(definition, str):
-        definition = _definition(definition)
-        if definition is None:
+        found = _startable_by_key(definition)
+        row = found[1] if found else None
+    else:
+        row = memo(("startable", definition.pk), lambda: _best(_VERSION_ROWS.values(
+            f"{_VERSION_ROWS.col('definition_id')} = %s AND {_VERSION_ROWS.col('status')} IN (%s, %s)",
+            [definition.pk, VersionStatus.PUBLISHED, VersionStatus.TRIAL],
+            names=("id", "status", "created_at", "version"),
+        )))
+    return None if row is None else _version(*row)
+
+
+def process_exists(key: str) -> bool:
+    """Whether a process with this key is installed (once per transaction, like startable_version)."""
+    return _startable_by_key(key) is not None
+
+
+def _startable_by_key(key: str) -> tuple[int, tuple | None] | None:
+    """(process id, (version id, status, created_at) of the startable version or None), or None
+    when there is no such process: one statement, remembered for the transaction."""
+
+    def read() -> tuple[int, tuple | None] | None:
+        sql = _STARTABLE_SQL.get(connection.vendor)
+        if sql is None:
+            q, d, v = connection.ops.quote_name, _DEFINITIONS, _VERSION_ROWS
+            sql = _STARTABLE_SQL[connection.vendor] = (
+                f"SELECT d.{q('id')}, {v.columns_sql(('id', 'status', 'created_at', 'version'), alias='v')} "
+                f"FROM {q(d.table)} d LEFT OUTER JOIN {q(v.table)} v ON v.{v.col('definition_id')} = d.{q('id')} "
+                f"AND v.{v.col('status')} IN (%s, %s) WHERE d.{d.col('key')} = %s"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [VersionStatus.PUBLISHED, VersionStatus.TRIAL, key])
+            rows = cursor.fetchall()
+        if not rows:
             return None
-    t = _VERSION_ROWS
-    rows = t.values(
-        f"{t.col('definition_id')} = %s AND {t.col('status')} IN (%s, %s)",
-        [definition.pk, VersionStatus.PUBLISHED, VersionStatus.TRIAL], names=("id", "status", "created_at", "version"),
-    )
+        return rows[0][0], _best([r[1:] for r in rows if r[1] is not None])
+
+    return memo(("startable-key", key), read)
+
+
+def _best(rows: list) -> tuple | None:
+    """The startable one of (id, status, created_at, version) rows: published first, then the latest."""
     if not rows:
         return None
     pk, status, created_at, _number = max(rows, key=lambda r: (r[1] == VersionStatus.PUBLISHED, r[3]))
-    return _version(pk, status, created_at)
+    return pk, status, created_at
+
+
+_STARTABLE_SQL: dict[str, str] = {}
 
 
 def _clean_form(version: Any, form: Any, *, actor: Any, defer_attachments: bool = False) -> dict:

@@ -118,3 +118,19 @@ def test_django_has_perm_uses_grants_only(company):
     assert not other.user.has_perm("org.view_employee")
     grant(other.user, "org.view_employee", Scope.OWN)
     assert other.user.has_perm("org.view_employee")
+
+
+def test_a_grant_on_all_rows_decides_can_without_a_query_unless_the_model_restricts_itself(
+    company, django_assert_num_queries
+):
+    from yewu.workflow.models import ProcessInstance
+
+    grant(company.bob.user, "org.view_employee", Scope.ALL)
+    grant(company.bob.user, "org.view_delegation", Scope.OWN, role_name="r2")
+    permissions.scopes_for(company.bob.user, Employee, "view")  # grants read once per user
+    permissions.departments_of(company.bob.user)
+    with django_assert_num_queries(0):
+        assert permissions.can(company.bob.user, "view", company.carol)
+    assert not permissions.can(company.bob.user, "change", company.carol)  # another action: no grant
+    # approvals widen their restricted queryset to participants: always decided by the query
+    assert type(ProcessInstance._default_manager.all()).restrict is not type(Employee._default_manager.all()).restrict

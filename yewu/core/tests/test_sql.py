@@ -55,3 +55,18 @@ def test_select_converts_like_the_orm_and_update_changes_only_the_matching_rows(
     assert table.values(f"{table.col('case_type')} = %s", ["t.a"], names=("case_id", "last_seq")) in (
         [("1", 5), ("2", 0)], [("2", 0), ("1", 5)]
     )
+
+
+def test_as_read_gives_written_instances_the_values_reading_them_back_gives():
+    from decimal import Decimal
+
+    from yewu.procurement.models import Instalment
+
+    table = Table(Instalment)
+    obj = Instalment(order_id=None, seq=1, description="x", amount=Decimal("12.5"), due_on="2026-03-01")
+    table.as_read([obj])
+    assert obj.amount == Decimal("12.50") and str(obj.amount) == "12.50"
+    assert obj.due_on == datetime.date(2026, 3, 1)
+    empty = Instalment(seq=1, amount=Decimal("3"), due_on=None)
+    table.as_read([empty])
+    assert str(empty.amount) == "3.00" and empty.due_on is None

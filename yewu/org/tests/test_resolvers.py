@@ -238,3 +238,67 @@ def test_resigned_delegate_does_not_act(org):
     _delegation(org.alice, gone, start=-1, end=1)
 
     assert acting_for(org.alice) == org.alice
+
+
+# --- the prepared statements give what the ORM queries gave ---------------------------------------
+
+
+def _orm_holders(position, department=None, include_below=False):
+    from django.db.models import Q
+
+    from yewu.org.models import Employee
+
+    q = Q(position=position) | Q(part_time_positions__position=position)
+    if department is not None and include_below:
+        q = Q(position=position, department__path__startswith=department.path) | Q(
+            part_time_positions__position=position, part_time_positions__department__path__startswith=department.path)
+    elif department is not None:
+        q = Q(position=position, department=department) | Q(
+            part_time_positions__position=position, part_time_positions__department=department)
+    return list(Employee.objects.filter(q, status=EmployeeStatus.ACTIVE).distinct().order_by("employee_no"))
+
+
+def _orm_head(department):
+    from django.db.models import Q
+
+    from yewu.org.models import Employee
+
+    return Employee.objects.filter(
+        Q(department=department, position__is_department_head=True)
+        | Q(part_time_positions__department=department, part_time_positions__position__is_department_head=True),
+        status=EmployeeStatus.ACTIVE,
+    ).distinct().order_by("-position__rank", "employee_no").first()
+
+
+def test_holders_and_heads_match_the_orm_queries_on_a_mixed_organisation(org):
+    from yewu.org.models import Department, Position
+
+    deputy = PositionFactory(code="deputy", name="副经理", is_department_head=True, rank=70)
+    clerk = PositionFactory(code="clerk", name="文员", rank=5)
+    plant = DepartmentFactory(code="plant_10%", name="工厂", parent=org.sales)  # a LIKE wildcard in no path
+    EmployeeFactory(name="Ivy", department=plant, position=deputy)
+    EmployeeFactory(name="Jon", department=org.sales_east, position=clerk)
+    gone = EmployeeFactory(name="Ken", department=org.sales_east, position=deputy, status=EmployeeStatus.RESIGNED)
+    PartTimePositionFactory(employee=gone, department=org.finance, position=clerk)
+    PartTimePositionFactory(employee=org.bob, department=plant, position=clerk)
+    PartTimePositionFactory(employee=org.bob, department=org.finance, position=deputy)
+    EmployeeFactory(name="Lea", department=org.finance, position=None, user=None)
+    PartTimePositionFactory(employee=org.dave, department=org.sales_east, position=clerk)
+
+    for position in Position.objects.all():
+        assert holders(position) == _orm_holders(position)
+        assert holders(position.code) == _orm_holders(position)
+        for department in Department.objects.all():
+            for below in (False, True):
+                assert holders(position, department, include_below=below) == _orm_holders(position, department, below)
+    for department in Department.objects.all():
+        assert department_head(department, climb=False) == _orm_head(department)
+    # the logins come with the employees: no query to reach them
+    found = holders(clerk, org.sales, include_below=True)
+    assert found
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert all(e.user is None or e.user.employee is e for e in found)
+    assert len(ctx.captured_queries) == 0

@@ -61,8 +61,15 @@ class Supplier(ScopedModel):
         return "、".join(str(c) for c in self.categories or [])
 
     def qualification_state(self) -> tuple[bool, datetime.date | None]:
-        """(has documents, qualified until) in one query."""
-        docs = list(self.qualifications.values_list("kind", "expires_on"))
+        """(has documents, qualified until) in one prepared statement (every order checks it twice)."""
+        from yewu.core.sql import Table
+
+        global _QUALIFICATIONS
+        if _QUALIFICATIONS is None:
+            _QUALIFICATIONS = Table(SupplierQualification)
+        t = _QUALIFICATIONS
+        docs = [(d.kind, d.expires_on) for d in
+                t.select(f"{t.col('supplier_id')} = %s", [self.pk], names=("id", "kind", "expires_on"))]
         return bool(docs), self._until(docs)
 
     def qualified_until(self) -> datetime.date | None:
@@ -181,3 +188,6 @@ class SupplierIssue(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("procurement:supplierissue_detail", args=[self.pk])
+
+
+_QUALIFICATIONS = None  # the prepared statements on SupplierQualification (yewu.core.sql.Table)
