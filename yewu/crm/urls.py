@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yewu.crm import views
+from yewu.crm import loyalty_views, views
 
 app_name = "crm"
 
@@ -62,4 +62,5 @@ urlpatterns = [
                views.HolidayEditView),
     *_settings("settings/greeting-templates", "caretemplate", views.CareTemplateListView,
                views.CareTemplateDetailView, views.CareTemplateEditView),
+    *loyalty_views.urlpatterns,
 ]
