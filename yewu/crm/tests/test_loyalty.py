@@ -17,6 +17,12 @@ from yewu.core import periodic
 from yewu.core.audit import history
 from yewu.core.errors import CoreError, DomainError
 from yewu.core.testing.api import api_client, assert_error, result_ids
+from yewu.core.testing.browser import (  # noqa: F401 - fixtures of the browser journey
+    browser,
+    chromium_path,
+    demo,
+    static_files,
+)
 from yewu.crm import loyalty
 from yewu.crm.choices import VisitStatus
 from yewu.crm.loyalty import LoyaltyError, Purchases
@@ -464,3 +470,54 @@ def test_the_demo_scores_its_customers_from_their_complaints_and_surveys(db, set
     assert any(r["key"] == "satisfaction" and r["has_data"] for r in rows)
     assert any(r["key"] == "complaints" and r["figure"] for r in rows)
     assert loyalty_demo.load()["computed"] == live.count()  # loading again recalculates, nothing more
+
+
+# --- in the browser --------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
+def test_the_salesperson_reads_the_score_and_the_administrator_tunes_the_formula_in_chinese(browser):  # noqa: F811
+    """The demo company in Chromium: the salesperson's customer page shows the score, tier,
+    strategy and breakdown (purchases without data); the CRM administrator changes a weight on the
+    settings pages and recalculates everyone."""
+    from django.contrib.auth import get_user_model
+
+    from yewu.core.testing.browser import shot
+    from yewu.workflow.tests.test_browser import People, expect, t
+
+    sales_user = get_user_model().objects.get(username="sales")
+    customer = Customer.objects.restrict(sales_user).live().order_by("pk").first()
+    score = LoyaltyScore.objects.get(customer=customer)  # the demo scored it
+    people = People(browser)
+    sales = people["sales"]
+    sales.goto(customer.get_absolute_url())
+    panel = sales.get_by_test_id("loyalty")
+    expect(panel).to_be_visible()
+    expect(sales.get_by_test_id("loyalty-score")).to_have_text(str(score.score))
+    expect(sales.get_by_test_id("loyalty-tier")).to_contain_text(score.tier.name)
+    expect(sales.get_by_test_id("loyalty-strategy")).to_contain_text(score.tier.strategy[:10])
+    expect(panel.get_by_test_id("no-data")).to_have_count(2)
+    expect(panel.get_by_text(t("Share of the score"))).to_be_visible()
+    shot(sales, "loyalty-customer")
+    admin = people["central"]
+    admin.goto(reverse("crm:loyaltytier_list"))
+    expect(admin.get_by_test_id("loyalty-formula")).to_be_visible()
+    admin.get_by_test_id("loyalty-components").click()
+    admin.get_by_role("link", name=t("Customer tenure")).click()
+    admin.get_by_role("link", name=t("Edit")).click()
+    admin.locator("#id_weight").fill("40")
+    with admin.expect_navigation():
+        admin.locator("form.card button[type=submit], form.card button").last.click()
+    assert LoyaltyComponent.objects.get(key="tenure").weight == 40
+    admin.goto(reverse("crm:loyaltytier_list"))
+    shot(admin, "loyalty-tiers")
+    with admin.expect_navigation():
+        admin.get_by_test_id("loyalty-recalculate").click()
+    expect(admin.locator(".alert-success, .alert")).not_to_have_count(0)
+    assert LoyaltyScore.objects.filter(computed_at__gte=LoyaltyComponent.objects.get(key="tenure").updated_at
+                                       ).count() == Customer.objects.live().count()
+    sales.goto(f"{reverse('crm:customer_list')}?loyalty_tier={score.tier.pk}")
+    expect(sales.get_by_role("link", name=customer.name)).to_be_visible()
+    shot(sales, "loyalty-list")
