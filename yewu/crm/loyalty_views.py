@@ -72,6 +72,7 @@ class _LoyaltyListView(ObjectListView):
 
 class LoyaltyComponentListView(_LoyaltyListView):
     model = LoyaltyComponent
+    title = _("Loyalty formula")
     columns = [
         Column("get_key_display", _("Component"), link=True), Column("weight", _("Weight")),
         Column("zero_at", _("0 points at")), Column("full_at", _("100 points at")), Column("unit", _("Unit")),
@@ -100,6 +101,7 @@ class LoyaltyComponentEditView(ObjectEditView):
 
 class LoyaltyTierListView(_LoyaltyListView):
     model = LoyaltyTier
+    title = _("Loyalty tiers")
     create_url_name = "crm:loyaltytier_add"
     columns = [
         Column("name", _("Name"), link=True), Column("min_score", _("Minimum score")),
