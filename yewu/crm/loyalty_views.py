@@ -31,9 +31,9 @@ def customer_panel(customer: Customer, user: Any) -> dict[str, Any] | None:
     score = loyalty.refresh_if_stale(customer)
     if score is None:
         return None
+    rows = loyalty.breakdown_rows(score)
     return {
-        "score": score, "rows": loyalty.breakdown_rows(score),
-        "missing": [row for row in loyalty.breakdown_rows(score) if row["weight"] and not row["has_data"]],
+        "score": score, "rows": rows, "missing": [row for row in rows if row["weight"] and not row["has_data"]],
         "can_recalculate": permissions.can_model(user, "change", LoyaltyComponent),
         "customer": customer,
     }
