@@ -346,7 +346,7 @@ def _store(customer: Customer, score: Decimal | None, breakdown: list[dict], tie
     """Save the customer's score; a tier change writes an audit event on the customer. True: the
     tier changed."""
     with transaction.atomic():
-        row = LoyaltyScore.objects.select_for_update().filter(customer=customer).select_related("tier").first()
+        row = LoyaltyScore.objects.select_for_update(of=("self",)).filter(customer=customer).select_related("tier").first()
         old_tier = row.tier if row is not None else None
         if row is None:
             row = LoyaltyScore(customer=customer)
