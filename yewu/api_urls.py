@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from yewu.core.api.errors import json_404
 from yewu.core.api.views import EventViewSet, MeView, NotificationViewSet, SavedViewViewSet
+from yewu.crm.api import loyalty as crm_loyalty
 from yewu.crm.api import views as crm
 from yewu.org.api.views import (
     DelegationViewSet,
@@ -59,6 +60,8 @@ router.register("crm/lead-sources", crm.LeadSourceViewSet, basename="leadsource"
 router.register("crm/customer-classes", crm.CustomerClassViewSet, basename="customerclass")
 router.register("crm/holidays", crm.HolidayViewSet, basename="holiday")
 router.register("crm/greeting-templates", crm.CareTemplateViewSet, basename="caretemplate")
+router.register("crm/loyalty-components", crm_loyalty.LoyaltyComponentViewSet, basename="loyaltycomponent")
+router.register("crm/loyalty-tiers", crm_loyalty.LoyaltyTierViewSet, basename="loyaltytier")
 router.register("procurement/quotations", QuotationViewSet, basename="quotation")
 router.register("procurement/purchase-contracts", PurchaseContractViewSet, basename="purchasecontract")
 router.register("service/consultations", service.ConsultationViewSet, basename="consultation")

@@ -16,7 +16,7 @@ PROCUREMENT_MODELS = (
 )
 #: CRM records people work on (owner + department); the settings below are company-wide reference data.
 CRM_WORK_MODELS = ("lead", "customer", "contact", "visit", "communication", "followup", "caretask")
-CRM_SETTINGS_MODELS = ("leadsource", "customerclass", "caretemplate", "holiday")
+CRM_SETTINGS_MODELS = ("leadsource", "customerclass", "caretemplate", "holiday", "loyaltycomponent", "loyaltytier")
 CRM_MODELS = CRM_WORK_MODELS + CRM_SETTINGS_MODELS
 #: Customer service: consultations, complaints (scoped by the customer's owner and the responsible
 #: department), corrective and improvement actions (by their owner), surveys (by who plans them).

@@ -31,6 +31,7 @@ class CrmConfig(AppConfig):
                     MenuItem(_("Lead sources"), "crm:leadsource_list", "crm.change_leadsource"),
                     MenuItem(_("Holidays"), "crm:holiday_list", "crm.change_holiday"),
                     MenuItem(_("Greeting templates"), "crm:caretemplate_list", "crm.change_caretemplate"),
+                    MenuItem(_("Loyalty tiers"), "crm:loyaltytier_list", "crm.change_loyaltytier"),
                 ],
             )
         )
@@ -73,6 +74,10 @@ class CrmConfig(AppConfig):
             "caretemplate.changed": _("Greeting template changed"),
             "holiday.created": _("Holiday created"),
             "holiday.changed": _("Holiday changed"),
+            "customer.loyalty_tier_changed": _("Loyalty tier changed"),
+            "loyaltycomponent.changed": _("Loyalty formula changed"),
+            "loyaltytier.created": _("Loyalty tier created"),
+            "loyaltytier.changed": _("Loyalty tier changed"),
         })
         from yewu.core.home import HomePanel
         from yewu.core.home import register as register_home_panel
@@ -81,6 +86,14 @@ class CrmConfig(AppConfig):
         register_home_panel(HomePanel("crm", "crm/home_panel.html", home.context, order=20))
         periodic.register("crm.follow_ups", _follow_ups)
         periodic.register("crm.care", _care)
+        periodic.register("crm.loyalty", _loyalty)
+        from yewu.crm import loyalty_views, panels
+
+        panels.register(panels.CustomerPanel(
+            key="loyalty", label=_("Loyalty"), template="crm/loyalty_panel.html",
+            context=loyalty_views.customer_panel, order=10,
+        ))
+        __import__("yewu.crm.loyalty_demo")  # scores once the service demo's complaints and surveys exist
         __import__("yewu.crm.demo")  # registers the demo loader with yewu.core.demo
         from yewu.crm import intake
 
@@ -98,4 +111,11 @@ def _care():
     from yewu.crm.services import generate_care_tasks
 
     counts = generate_care_tasks()
+    return counts if any(counts.values()) else None
+
+
+def _loyalty():
+    from yewu.crm.loyalty import run_loyalty
+
+    counts = run_loyalty()
     return counts if any(counts.values()) else None

@@ -30,6 +30,7 @@ from yewu.crm.models import (
     Holiday,
     Lead,
     LeadSource,
+    LoyaltyTier,
     Visit,
 )
 from yewu.org.filters import ScopedFilterSet
@@ -55,10 +56,12 @@ class CustomerFilterSet(ScopedFilterSet):
     credit_rating = django_filters.ChoiceFilter(label=_("Credit rating"), choices=CreditRating.choices)
     department = django_filters.ModelChoiceFilter(label=_("Department"), queryset=Department.objects.all())
     tag = django_filters.CharFilter(label=_("Tag"), method="with_tag")
+    loyalty_tier = django_filters.ModelChoiceFilter(label=_("Loyalty tier"), field_name="loyalty__tier",
+                                                    queryset=LoyaltyTier.objects.all())
 
     class Meta:
         model = Customer
-        fields = ["q", "customer_class", "kind", "status", "credit_rating", "department", "tag"]
+        fields = ["q", "customer_class", "kind", "status", "credit_rating", "department", "tag", "loyalty_tier"]
 
     def with_tag(self, queryset, name, value):
         return queryset.filter(tags__icontains=value.strip())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yewu.crm import views, views_dashboard
+from yewu.crm import loyalty_views, views, views_dashboard
 
 app_name = "crm"
 
@@ -64,4 +64,5 @@ urlpatterns = [
                views.HolidayEditView),
     *_settings("settings/greeting-templates", "caretemplate", views.CareTemplateListView,
                views.CareTemplateDetailView, views.CareTemplateEditView),
+    *loyalty_views.urlpatterns,
 ]

@@ -297,7 +297,7 @@ class LeadCommunicateView(_PostOnly):
 class CustomerListView(ObjectListView):
     model = Customer
     filterset_class = filters.CustomerFilterSet
-    select_related = ("customer_class", "department", "owner__employee")
+    select_related = ("customer_class", "department", "owner__employee", "loyalty__tier")
     create_url_name = "crm:customer_add"
     columns = [
         Column("name", _("Name"), link=True),
@@ -311,6 +311,7 @@ class CustomerListView(ObjectListView):
         Column("owner_name", _("Owner")),
         Column("tags_text", _("Tags")),
         Column("last_contact_on", _("Last follow-up on"), kind="date"),
+        Column("loyalty_tier", _("Loyalty tier")),
         Column("get_status_display", _("Status"), kind="tag"),
     ]
 

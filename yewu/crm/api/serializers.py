@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from yewu.crm.api.loyalty import LoyaltyScoreSerializer
 from yewu.crm.choices import Channel
 from yewu.crm.models import (
     CareTask,
@@ -139,19 +140,26 @@ class CustomerSerializer(serializers.ModelSerializer):
     credit_limit = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, min_value=0)
     next_follow_up_on = serializers.DateField(read_only=True, allow_null=True)
     duplicates = serializers.SerializerMethodField()
+    loyalty = serializers.SerializerMethodField()
 
     class Meta:
         model = Customer
         fields = [
             "id", "number", "kind", "name", "credit_code", "customer_class", "industry", "region", "address", "phone",
             "email", "credit_rating", "credit_limit", "owner", "department", "tags", "notes", "status", "merged_into",
-            "last_contact_on", "next_follow_up_on", "created_at", "duplicates",
+            "last_contact_on", "next_follow_up_on", "created_at", "duplicates", "loyalty",
         ]
         read_only_fields = ["number", "status", "merged_into", "last_contact_on", "created_at"]
 
     def get_duplicates(self, obj) -> list[dict]:
         dupes = self.context.get("duplicates")
         return [c.as_dict() for c in dupes] if dupes else []
+
+    @extend_schema_field(LoyaltyScoreSerializer(allow_null=True))
+    def get_loyalty(self, obj) -> dict | None:
+        """The latest loyalty score (read-only), null before the first calculation."""
+        score = getattr(obj, "loyalty", None)
+        return LoyaltyScoreSerializer(score).data if score is not None else None
 
 
 class VisitSerializer(serializers.ModelSerializer):

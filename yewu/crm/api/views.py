@@ -161,7 +161,7 @@ class CustomerViewSet(_ActionScopes, *_READ, ScopedViewSet):
     queryset = Customer.objects.all()
     serializer_class = s.CustomerSerializer
     filterset_class = filters.CustomerFilterSet
-    select_related = ("owner", "customer_class", "department")
+    select_related = ("owner", "customer_class", "department", "loyalty__tier")
     search_fields = ["number", "name", "credit_code", "phone"]
     ordering_fields = ["name", "created_at", "last_contact_on", "credit_limit"]
     http_method_names = _WRITE_METHODS

@@ -101,6 +101,12 @@ class Customer(ScopedModel):
     def tags_text(self) -> str:
         return "、".join(str(t) for t in self.tags or [])
 
+    @property
+    def loyalty_tier(self) -> str:
+        """The name of the customer's loyalty tier ("" before the first score)."""
+        score = getattr(self, "loyalty", None)
+        return score.tier.name if score is not None and score.tier_id else ""
+
     def is_live(self) -> bool:
         return self.status != CustomerStatus.MERGED
 
