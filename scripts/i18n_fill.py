@@ -3,7 +3,8 @@
     python scripts/i18n_fill.py FILE.json [FILE.json ...]   # then: bash scripts/i18n.sh
 
 Each file maps an English msgid to [simplified, traditional]; a plural entry's key is
-"singular|||plural" and its values are lists with one string per plural form (Chinese has one).
+"singular|||plural" (or just the singular) and its values are lists with one string per plural form
+(Chinese has one). A msgid written with "%%" (blocktranslate) may be given with "%".
 Only entries the catalogs hold (run `bash scripts/i18n.sh` first so new msgids are in) and that are
 empty or fuzzy are filled; existing translations are kept. Prints what it filled and the msgids of
 the files that the catalogs do not hold (stale keys), and lists what is still untranslated.
@@ -44,12 +45,18 @@ def main(paths: list[str]) -> int:
             needs = entry.fuzzy or (
                 any(not v for v in entry.msgstr_plural.values()) if entry.msgid_plural else not entry.msgstr
             )
-            if key not in wanted:
-                continue
+            if key not in wanted:  # also accepted: a plural entry by its singular, "%%" written as "%"
+                alias = next((k for k in (entry.msgid, entry.msgid.replace("%%", "%")) if k in wanted), None)
+                if alias is None:
+                    continue
+                used.add(alias)
+                key = alias
             used.add(key)
             if not needs:
                 continue
             value = wanted[key][index]
+            if key != entry.msgid and key == entry.msgid.replace("%%", "%"):  # given with "%": write "%%"
+                value = [v.replace("%", "%%") for v in value] if isinstance(value, list) else value.replace("%", "%%")
             if entry.msgid_plural:
                 forms = value if isinstance(value, list) else [value]
                 entry.msgstr_plural = {i: forms[min(i, len(forms) - 1)] for i in range(max(1, len(entry.msgstr_plural)))}
@@ -57,7 +64,7 @@ def main(paths: list[str]) -> int:
                 entry.msgstr = value[0] if isinstance(value, list) else value
             if entry.fuzzy:
                 entry.flags.remove("fuzzy")
-                entry.previous_msgid = None
+                entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
             filled += 1
         po.save(str(po_path))
         missing = [e.msgid for e in po.untranslated_entries() + po.fuzzy_entries() if not e.obsolete]
