@@ -20,7 +20,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -80,26 +79,14 @@ def bpmn_xml() -> str:
 def install(actor: Any) -> Any:
     """Create the intake process with version 1 published, unless it exists (then it is left as
     its administrators made it)."""
-    from yewu.org.models import Department
     from yewu.workflow import definitions
-    from yewu.workflow.models import ProcessDefinition
 
-    with transaction.atomic():
-        definition = ProcessDefinition.objects.filter(key=KEY).first()
-        if definition is None:
-            definition = definitions.save_definition(None, {
-                "key": KEY, "name": "业务承接", "category": "客户关系",
-                "description": "业务线索登记后由业务部门经理首次评估、指派承接人，承接人完成客户需求分析；各环节有时限和超时上报。",
-                "owner_department": (Department.objects.filter(code="business").first()
-                                     or Department.objects.filter(code="central").first()),
-            }, actor=actor)
-        if not definition.versions.exists():
-            version = definitions.create_version(
-                definition, actor=actor, bpmn_xml=bpmn_xml(), dmn_xml="", steps=STEPS, form=FORM,
-                notes="客户关系模块（版本 1）", process_id=KEY,
-            )
-            definitions.release_without_approval(version, actor=actor, via="crm")
-    return definition
+    return definitions.install_published(
+        KEY, name="业务承接", category="客户关系",
+        description="业务线索登记后由业务部门经理首次评估、指派承接人，承接人完成客户需求分析；各环节有时限和超时上报。",
+        owner=("business", "central"), bpmn_xml=bpmn_xml(), steps=STEPS, form=FORM, notes="客户关系模块（版本 1）",
+        via="crm", actor=actor,
+    )
 
 
 def register() -> None:

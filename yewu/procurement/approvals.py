@@ -154,26 +154,15 @@ def install(actor: Any) -> list[ProcessDefinition]:
 
     A process that exists already is left as its administrators made it (like the pack's install).
     """
-    from yewu.org.models import Department
-
-    installed = []
     with transaction.atomic():
-        for process in PROCESSES:
-            definition = ProcessDefinition.objects.filter(key=process.key).first()
-            if definition is None:
-                definition = definitions.save_definition(None, {
-                    "key": process.key, "name": process.name, "category": "采购管理",
-                    "description": process.description,
-                    "owner_department": Department.objects.filter(code="central").first(),
-                }, actor=actor)
-            if not definition.versions.exists():
-                version = definitions.create_version(
-                    definition, actor=actor, bpmn_xml=process.bpmn_xml(), dmn_xml=process.dmn_xml(),
-                    steps=process.steps, form=process.form, notes="采购模块（版本 1）", process_id=process.key,
-                )
-                definitions.release_without_approval(version, actor=actor, via="procurement")
-            installed.append(definition)
-    return installed
+        return [
+            definitions.install_published(
+                process.key, name=process.name, category="采购管理", description=process.description,
+                owner="central", bpmn_xml=process.bpmn_xml(), dmn_xml=process.dmn_xml(), steps=process.steps,
+                form=process.form, notes="采购模块（版本 1）", via="procurement", actor=actor,
+            )
+            for process in PROCESSES
+        ]
 
 
 # --- the approvals move their records ------------------------------------------------------------

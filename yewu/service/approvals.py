@@ -20,8 +20,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
 from yewu.workflow import definitions, hooks
 from yewu.workflow.models import ProcessDefinition, ProcessInstance
 
@@ -70,23 +68,12 @@ def bpmn_xml() -> str:
 def install(actor: Any) -> ProcessDefinition:
     """Create the complaint process with version 1 published, unless it exists (then it is left as
     its administrators made it)."""
-    from yewu.org.models import Department
-
-    with transaction.atomic():
-        definition = ProcessDefinition.objects.filter(key=KEY).first()
-        if definition is None:
-            definition = definitions.save_definition(None, {
-                "key": KEY, "name": "客户投诉处理", "category": "客户服务",
-                "description": "客户投诉从登记、受理、调查、制定方案、答复到满意度回访的全过程，各环节有时限和超时上报。",
-                "owner_department": Department.objects.filter(code="central").first(),
-            }, actor=actor)
-        if not definition.versions.exists():
-            version = definitions.create_version(
-                definition, actor=actor, bpmn_xml=bpmn_xml(), dmn_xml="", steps=STEPS, form=FORM,
-                notes="客户服务模块（版本 1）", process_id=KEY,
-            )
-            definitions.release_without_approval(version, actor=actor, via="service")
-    return definition
+    return definitions.install_published(
+        KEY, name="客户投诉处理", category="客户服务",
+        description="客户投诉从登记、受理、调查、制定方案、答复到满意度回访的全过程，各环节有时限和超时上报。",
+        owner="central", bpmn_xml=bpmn_xml(), steps=STEPS, form=FORM, notes="客户服务模块（版本 1）", via="service",
+        actor=actor,
+    )
 
 
 @hooks.on_progress(KEY)

@@ -500,6 +500,39 @@ def release_without_approval(version: ProcessVersion, *, actor: Any, via: str) -
         move_version(version, target, actor=actor, data={"via": via})
     return version
 
+
+@transaction.atomic
+def install_published(
+    key: str, *, name: str, category: str, description: str, owner: str | tuple[str, ...], bpmn_xml: str,
+    dmn_xml: str = "", steps: dict, form: list, notes: str, via: str, actor: Any, check_form: bool = False,
+) -> ProcessDefinition:
+    """A process that a module or pack ships: created with version 1 published, unless it exists
+    (then it is left as its administrators made it; one without any version gets version 1).
+    `owner`: the code of the owning department, or codes tried in turn. `check_form`: the form is
+    one people fill in (a general approval's), so it must pass the form-schema rules (a module's
+    process form only carries its record's figures)."""
+    from yewu.org.models import Department
+    from yewu.workflow.form_errors import FormSchemaError
+    from yewu.workflow.forms_schema import validate_schema
+
+    definition = ProcessDefinition.objects.filter(key=key).first()
+    if definition is None:
+        codes = (owner,) if isinstance(owner, str) else owner
+        found = {d.code: d for d in Department.objects.filter(code__in=codes)}
+        definition = save_definition(None, {
+            "key": key, "name": name, "category": category, "description": description,
+            "owner_department": next((found[c] for c in codes if c in found), None),
+        }, actor=actor)
+    if not definition.versions.exists():
+        problems = validate_schema(form) if check_form else []
+        if problems:
+            raise DomainError(FormSchemaError.INVALID_SCHEMA, errors="; ".join(problems))
+        version = create_version(definition, actor=actor, bpmn_xml=bpmn_xml, dmn_xml=dmn_xml, steps=steps,
+                                 form=form, notes=notes, process_id=key)
+        release_without_approval(version, actor=actor, via=via)
+    return definition
+
+
 # --- export --------------------------------------------------------------------------------------
 
 

@@ -21,10 +21,7 @@ from typing import Any
 
 from django.db import transaction
 
-from yewu.core.errors import DomainError
 from yewu.workflow import definitions
-from yewu.workflow.form_errors import FormSchemaError
-from yewu.workflow.forms_schema import validate_schema
 from yewu.workflow.models import ProcessDefinition
 
 HERE = Path(__file__).resolve().parent
@@ -307,26 +304,12 @@ def install(actor: Any) -> list[ProcessDefinition]:
 
     A process that exists already (with any versions) is left exactly as it is.
     """
-    from yewu.org.models import Department
-
-    installed = []
     with transaction.atomic():
-        for process in PROCESSES:
-            definition = ProcessDefinition.objects.filter(key=process.key).first()
-            if definition is None:
-                definition = definitions.save_definition(None, {
-                    "key": process.key, "name": process.name, "category": process.category,
-                    "description": process.description,
-                    "owner_department": Department.objects.filter(code=process.owner).first(),
-                }, actor=actor)
-            if not definition.versions.exists():
-                problems = validate_schema(process.form)
-                if problems:
-                    raise DomainError(FormSchemaError.INVALID_SCHEMA, errors="; ".join(problems))
-                version = definitions.create_version(
-                    definition, actor=actor, bpmn_xml=process.bpmn_xml(), dmn_xml=process.dmn_xml(),
-                    steps=process.steps, form=process.form, notes=process.notes, process_id=process.key,
-                )
-                definitions.release_without_approval(version, actor=actor, via="pack")
-            installed.append(definition)
-    return installed
+        return [
+            definitions.install_published(
+                process.key, name=process.name, category=process.category, description=process.description,
+                owner=process.owner, bpmn_xml=process.bpmn_xml(), dmn_xml=process.dmn_xml(), steps=process.steps,
+                form=process.form, notes=process.notes, via="pack", actor=actor, check_form=True,
+            )
+            for process in PROCESSES
+        ]
