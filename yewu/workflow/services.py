@@ -963,16 +963,7 @@ def withdraw_instance(instance: ProcessInstance, *, actor: Any, comment: str = "
         raise DomainError(WorkflowError.INSTANCE_CLOSED)
     if instance.tasks.filter(decision__in=DECISIONS).exclude(assignee=actor).exists():
         raise DomainError(WorkflowError.WITHDRAW_AFTER_DECISION)
-    with _engine_errors():
-        workflow = engine.load(instance.version, instance.state)
-        workflow.cancel()
-    now = timezone.now()
-    instance.tasks.filter(status__in=LIVE).update(status=TaskStatus.CANCELLED, completed_at=now)
-    _event(instance, "process.withdrawn", actor=actor, data={"comment": (comment or "").strip()[:500]})
-    instance.status = InstanceStatus.WITHDRAWN
-    hooks.finished(instance, actor=actor)  # completion handlers, in this transaction
-    _save_state(instance, workflow, status=InstanceStatus.WITHDRAWN, ended_at=now, next_timer_due=None)
-    return instance
+    return _end_early(instance, InstanceStatus.WITHDRAWN, "process.withdrawn", actor=actor, comment=comment)
 
 
 @atomic()
@@ -983,15 +974,21 @@ def cancel_instance(instance: ProcessInstance, *, actor: Any, comment: str = "")
     instance = _lock(instance)
     if instance.status != InstanceStatus.RUNNING:
         raise DomainError(WorkflowError.INSTANCE_CLOSED)
+    return _end_early(instance, InstanceStatus.CANCELLED, "process.cancelled", actor=actor, comment=comment)
+
+
+def _end_early(instance: ProcessInstance, status: str, activity: str, *, actor: Any, comment: str) -> ProcessInstance:
+    """Stop a running approval (locked by the caller): the engine cancels, open tasks lapse, one
+    event, the completion handlers run in this transaction, and the state is written."""
     with _engine_errors():
         workflow = engine.load(instance.version, instance.state)
         workflow.cancel()
     now = timezone.now()
     instance.tasks.filter(status__in=LIVE).update(status=TaskStatus.CANCELLED, completed_at=now)
-    _event(instance, "process.cancelled", actor=actor, data={"comment": (comment or "").strip()[:500]})
-    instance.status = InstanceStatus.CANCELLED
-    hooks.finished(instance, actor=actor)  # completion handlers, in this transaction
-    _save_state(instance, workflow, status=InstanceStatus.CANCELLED, ended_at=now, next_timer_due=None)
+    _event(instance, activity, actor=actor, data={"comment": (comment or "").strip()[:500]})
+    instance.status = status
+    hooks.finished(instance, actor=actor)
+    _save_state(instance, workflow, status=status, ended_at=now, next_timer_due=None)
     return instance
 
 
