@@ -103,8 +103,9 @@ def test_lead_to_customer_then_a_web_complaint_handled_on_time(browser):
     lead = Lead.objects.get(company_name=COMPANY)
     expect(field(sales, t("status"))).to_have_text(t("Awaiting evaluation"))
 
-    # 2. the business manager evaluates and assigns it; the salesperson converts it
-    manager = people["bizmgr"]  # 业务部经理
+    # 2. the head of the lead's department evaluates and assigns it (the business intake gives them
+    # those steps); the salesperson converts it
+    manager = people["bizeast"]
     manager.goto(lead.get_absolute_url())
     manager.locator("#id_in_scope").select_option("yes")
     submit(manager, "evaluate-form")
