@@ -1,7 +1,7 @@
 """A real-browser journey in Chinese (Debian's Chromium driven by Playwright, the live server with
 the demo company), from a lead to a complaint handled within its time limits:
 
-the salesperson registers a lead; the business manager evaluates it in scope and assigns it; the
+the salesperson registers a lead; the head of its department evaluates it in scope and assigns it; the
 salesperson converts it, plans a visit, checks in and logs a communication, then signs out. The
 customer's contact, as an anonymous visitor, sends a complaint through the public contact form
 (its anti-spam refuses a form sent the instant it opened). The manager of the central business
