@@ -110,12 +110,12 @@ class LoyaltyScoreQuerySet(RestrictedQuerySet):
         return self.filter(customer__in=Customer.objects.restrict(user, action).values("pk"))
 
 
-class LoyaltyScore(ScopedModel):
+class LoyaltyScore(models.Model):
     """A customer's latest loyalty score (None: no component had data), tier, and the breakdown it
-    came from: per component the raw figure, points, weight and the counts it was read from."""
+    came from: per component the raw figure, points, weight and the counts it was read from.
 
-    scope_owner_field = "customer__owner"
-    scope_department_field = "customer__department"
+    Not a scoped record of its own: it is seen exactly with its customer (see the queryset), like
+    an order line with its order; no role grants anything on scores."""
 
     customer = models.OneToOneField("crm.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
                                     related_name="loyalty")

@@ -8,10 +8,21 @@ from __future__ import annotations
 import datetime
 import itertools
 
+import pytest
 from django.utils import timezone
 
-from yewu.core.testing.factories import EmployeeFactory
-from yewu.core.testing.permissions import Place, ScopedModelSpec, ScopedModelTests, register, unique
+from yewu.core.scopes import Scope
+from yewu.core.testing.factories import EmployeeFactory, grant
+from yewu.core.testing.permissions import (
+    DEPARTMENT_PLACES,
+    Place,
+    ScopedModelSpec,
+    ScopedModelTests,
+    build_world,
+    reaches,
+    register,
+    unique,
+)
 from yewu.crm.models import (
     CareTask,
     CareTemplate,
@@ -23,6 +34,9 @@ from yewu.crm.models import (
     Holiday,
     Lead,
     LeadSource,
+    LoyaltyComponent,
+    LoyaltyScore,
+    LoyaltyTier,
     Visit,
 )
 from yewu.crm.tests import factories as f
@@ -230,3 +244,71 @@ class TestCareTemplatePermissions(ScopedModelTests):
         edit_changes=lambda obj: {"name": unique("改")},
         api_create=lambda world, place: {"kind": "holiday", "name": unique("模板"), "body": "{holiday}快乐"},
     ))
+
+
+# --- the loyalty score: its settings are company-wide, a score goes with its customer -----------
+
+
+def _component(world, dept):
+    """The formula's components exist once each (created by the migration): each place probes another."""
+    used = world.__dict__.setdefault("_loyalty_components", [])
+    obj = LoyaltyComponent.objects.exclude(pk__in=used).order_by("pk").first()
+    used.append(obj.pk)
+    return obj
+
+
+class TestLoyaltyComponentPermissions(ScopedModelTests):
+    spec = register(ScopedModelSpec(
+        LoyaltyComponent,
+        make=_component,
+        list_url="crm:loyaltycomponent_list",
+        detail_url="crm:loyaltycomponent_detail",
+        api_path="/api/crm/loyalty-components/",
+        api_patch=lambda obj: {"weight": obj.weight % 100 + 1},
+        edit_url="crm:loyaltycomponent_edit",
+        edit_changes=lambda obj: {"weight": obj.weight % 100 + 1},
+    ))
+
+
+_tier_scores = itertools.count()
+
+
+def _tier_score() -> int:
+    """A minimum score no active tier of a test has (the defaults: 0, 40, 60, 80)."""
+    return 81 + next(_tier_scores) % 19
+
+
+class TestLoyaltyTierPermissions(ScopedModelTests):
+    spec = register(ScopedModelSpec(
+        LoyaltyTier,
+        make=lambda world, dept: LoyaltyTier.objects.create(name=unique("层级"), min_score=_tier_score()),
+        list_url="crm:loyaltytier_list",
+        detail_url="crm:loyaltytier_detail",
+        api_path="/api/crm/loyalty-tiers/",
+        api_patch=lambda obj: {"strategy": unique("策略")},
+        edit_url="crm:loyaltytier_edit",
+        edit_changes=lambda obj: {"name": unique("改")},
+        api_create=lambda world, place: {"name": unique("层级"), "min_score": _tier_score(), "strategy": "维护"},
+    ))
+
+
+def _score(customer):
+    return LoyaltyScore.objects.create(customer=customer, score=50, computed_on=timezone.localdate(),
+                                       computed_at=timezone.now())
+
+
+@pytest.mark.parametrize("scope", [None, Scope.OWN, Scope.DEPARTMENT, Scope.SUBTREE, Scope.ALL])
+def test_loyalty_scores_are_seen_exactly_with_their_customers(db, scope):
+    """A score has no pages, endpoints or grants of its own: whoever may view (or change) a
+    customer sees its score, nobody else, whatever grants on scores they hold."""
+    world = build_world()
+    scores = {place: _score(_customer(world, world.department(place))) for place in DEPARTMENT_PLACES}
+    scores[Place.OWNED] = _score(_owned_customer(world))
+    if scope is not None:
+        grant(world.user, "crm.view_customer", scope)
+    for action in ("view", "change"):
+        customers = set(Customer.objects.restrict(world.user, action).values_list("pk", flat=True))
+        seen = set(LoyaltyScore.objects.restrict(world.user, action).values_list("pk", flat=True))
+        assert seen == {s.pk for s in scores.values() if s.customer_id in customers}
+    assert {s.pk for s in LoyaltyScore.objects.restrict(world.user, "view")} == {
+        scores[p].pk for p in scores if reaches(Customer, scope, p)}
