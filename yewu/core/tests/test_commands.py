@@ -307,3 +307,26 @@ def test_a_backup_writes_many_to_many_values_in_a_fixed_order(company, media, tm
     bob = next(json.loads(r) for r in rows if '"model": "auth.user"' in r and '"username": "bob"' in r)
     groups = bob["fields"]["groups"]
     assert groups == sorted(groups, key=json.dumps) and len(groups) == 5
+
+
+def test_rows_the_migrations_write_do_not_make_a_database_hold_data(db):
+    """A freshly migrated database holds the loyalty formula's defaults (migration 0003_loyalty):
+    a restore into it needs no --yes; a record anyone entered still does."""
+    from yewu.core.backup import database_is_empty
+    from yewu.crm.models import LoyaltyTier
+
+    assert LoyaltyTier.objects.exists()
+    assert database_is_empty() == {}
+    from yewu.core.testing.factories import DepartmentFactory
+
+    DepartmentFactory()
+    assert "org.department" in database_is_empty()
+
+
+def test_json_values_are_written_with_sorted_keys_so_every_database_dumps_the_same():
+    from yewu.core.backup import _sorted_keys
+
+    value = {"weight": 20, "key": "value", "sources": {"surveys": 2, "answers": 1}, "list": [{"b": 1, "a": 2}]}
+    out = _sorted_keys(value)
+    assert json.dumps(out) == json.dumps(value, sort_keys=True)
+    assert out == value

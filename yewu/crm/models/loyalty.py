@@ -41,6 +41,8 @@ class LoyaltyComponent(ScopedModel):
     """One component of the loyalty formula: its weight and the raw figures that give 0 and 100
     points (linear in between, capped at both ends; 0 points may lie above 100, e.g. complaints)."""
 
+    seeded_by_migrations = True  # migration 0003_loyalty writes the defaults (see core.backup)
+
     key = models.CharField(_("component"), max_length=20, choices=ComponentKey.choices, unique=True,
                            editable=False)
     weight = models.PositiveSmallIntegerField(_("weight"), default=0,
@@ -75,6 +77,8 @@ class LoyaltyComponent(ScopedModel):
 class LoyaltyTier(ScopedModel):
     """A loyalty tier: customers whose score reaches its minimum (and not the next tier's) are in
     it, and their owners follow its strategy."""
+
+    seeded_by_migrations = True  # migration 0003_loyalty writes the defaults (see core.backup)
 
     name = models.CharField(_("name"), max_length=100)
     min_score = models.PositiveSmallIntegerField(_("minimum score"))
