@@ -228,22 +228,8 @@ def _check_left(lead: Any, upto: int) -> None:
 @hooks.on_progress(KEY)
 def lead_moved(instance: Any, *, steps: set[str], actor: Any) -> None:
     """A step of the intake opened: the lead's status names it."""
-    from yewu.core.audit import record_event
-
-    lead = _bound_lead(instance)
-    waiting = [s for s in _ORDER if s in steps]
-    if lead is None or not waiting:
-        return
-    step = waiting[0]
-    _check_left(lead, _ORDER.index(step))
-    target = STEP_STATUS[step]
-    if lead.status == target:
-        return
-    old = lead.status
-    lead.status = target
-    lead.save(update_fields=["status"])
-    record_event(lead, "lead.moved", actor=actor, department=lead.department,
-                 data={"status": [old, target], "process": instance.number})
+    hooks.follow_step(_bound_lead(instance), instance, steps=steps, order=_ORDER, status_of=STEP_STATUS,
+                      activity="lead.moved", actor=actor, check=_check_left)
 
 
 @hooks.on_finish(KEY)

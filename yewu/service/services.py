@@ -38,6 +38,7 @@ from yewu.service.choices import (
 )
 from yewu.service.errors import ServiceError
 from yewu.service.models import Complaint, Consultation, CorrectiveAction
+from yewu.workflow import hooks
 
 #: Hours within which a consultation is answered (setting YEWU_SERVICE_RESPONSE_HOURS, default 24).
 DEFAULT_RESPONSE_HOURS = 24
@@ -456,21 +457,8 @@ def _check_left(obj: Complaint, upto: int) -> None:
 
 def follow_complaint_steps(instance: Any, *, steps: set[str], actor: Any) -> None:
     """The process opened `steps`: the complaint's status names the step now waiting."""
-    obj = _bound_complaint(instance)
-    waiting = [s for s in _ORDER if s in steps]
-    if obj is None or not waiting:
-        return
-    step = waiting[0]
-    _check_left(obj, _ORDER.index(step))
-    target = STEP_STATUS[step]
-    if obj.status == target:
-        return
-    old = obj.status
-    obj.status = target
-    obj.process_id = instance.pk
-    obj.save(update_fields=["status", "process"])
-    record_event(obj, "complaint.moved", actor=actor, department=obj.department,
-                 data={"status": [old, target], "process": instance.number})
+    hooks.follow_step(_bound_complaint(instance), instance, steps=steps, order=_ORDER, status_of=STEP_STATUS,
+                      activity="complaint.moved", actor=actor, check=_check_left, also={"process_id": instance.pk})
 
 
 def follow_complaint_end(instance: Any, *, actor: Any) -> None:

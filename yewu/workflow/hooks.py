@@ -133,6 +133,35 @@ def bound_record(instance: Any, user: Any) -> Any:
         return None
 
 
+def follow_step(
+    obj: Any, instance: Any, *, steps: set[str], order: list[str], status_of: dict[str, str], activity: str,
+    actor: Any, check: Callable[[Any, int], None] | None = None, also: dict[str, Any] | None = None,
+) -> Any:
+    """The approval opened `steps` (an on_progress handler): the bound record `obj` takes the
+    status of the first of them in `order` (`status_of`), after `check(obj, index of that step)`
+    has confirmed that what the steps before it record is there; `also`: more fields to set.
+    One audit event `activity` when the status changes. Returns the record when it changed."""
+    from yewu.core.audit import record_event
+
+    waiting = [s for s in order if s in steps]
+    if obj is None or not waiting:
+        return None
+    step = waiting[0]
+    if check is not None:
+        check(obj, order.index(step))
+    target = status_of[step]
+    if obj.status == target:
+        return None
+    old = obj.status
+    obj.status = target
+    for name, value in (also or {}).items():
+        setattr(obj, name, value)
+    obj.save(update_fields=["status", *(also or {})])
+    record_event(obj, activity, actor=actor, department=getattr(obj, "department_id", None),
+                 data={"status": [old, target], "process": instance.number})
+    return obj
+
+
 def follow_outcome(
     model: type[models.Model], instance: Any, *, actor: Any, waiting: str,
     approved: Outcome, rejected: Outcome, withdrawn: Outcome, record: Any = None,
