@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from yewu.core.sql import Table
+from yewu.core.sql import Table, in_list
 from yewu.org.models import Delegation, Department, Employee, PartTimePosition, Position
 from yewu.org.models.employees import EmployeeStatus
 
@@ -66,12 +67,22 @@ def _employees_sql(kind: str) -> str:
     ecol, ptcol = (lambda n: f"e.{e.col(n)}"), (lambda n: f"pt.{pt.col(n)}")
     like = "LIKE %s ESCAPE '\\'"
     part_time = f"SELECT {ptcol('employee_id')} FROM {q(pt.table)} pt"
+    pos_by_code = f"(SELECT {q('id')} FROM {q(p.table)} WHERE {p.col('code')} = %s)"
+    dept_by_code = f"(SELECT {q('id')} FROM {q(d.table)} WHERE {d.col('code')} = %s)"
     where, order, limit = {
         "holders": (f"({ecol('position_id')} = %s OR e.{q('id')} IN ({part_time} WHERE {ptcol('position_id')} = %s))",
                     "employee_no", ""),
         "holders_in": (f"(({ecol('position_id')} = %s AND {ecol('department_id')} = %s) OR e.{q('id')} IN "
                        f"({part_time} WHERE {ptcol('position_id')} = %s AND {ptcol('department_id')} = %s))",
                        "employee_no", ""),
+        "holders_code": (f"({ecol('position_id')} = {pos_by_code} OR e.{q('id')} IN ({part_time} "
+                         f"WHERE {ptcol('position_id')} = {pos_by_code}))", "employee_no", ""),
+        "holders_in_code": (f"(({ecol('position_id')} = {pos_by_code} AND {ecol('department_id')} = {dept_by_code}) "
+                            f"OR e.{q('id')} IN ({part_time} WHERE {ptcol('position_id')} = {pos_by_code} "
+                            f"AND {ptcol('department_id')} = {dept_by_code}))", "employee_no", ""),
+        "holders_in_id": (f"(({ecol('position_id')} = {pos_by_code} AND {ecol('department_id')} = %s) "
+                          f"OR e.{q('id')} IN ({part_time} WHERE {ptcol('position_id')} = {pos_by_code} "
+                          f"AND {ptcol('department_id')} = %s))", "employee_no", ""),
         "holders_below": (
             f"(({ecol('position_id')} = %s AND {ecol('department_id')} IN (SELECT d.{q('id')} FROM {q(d.table)} d "
             f"WHERE d.{d.col('path')} {like})) OR e.{q('id')} IN ({part_time} INNER JOIN {q(d.table)} d "
@@ -89,6 +100,41 @@ def _employees_sql(kind: str) -> str:
         f"LEFT OUTER JOIN {q(p.table)} p ON p.{q('id')} = {ecol('position_id')} "
         f"WHERE {ecol('status')} = %s AND {where} ORDER BY {order_sql}{limit}"
     )
+
+
+def logins(*, usernames: list[str] | None = None, ids: list[int] | None = None) -> list[Any]:
+    """Active logins by username or by id, each with its employee record when it has one (cached on
+    the login as `select_related("employee")` would), in no particular order. One prepared
+    statement: a step whose rule names its approver by login runs it on every approval."""
+    column = "username" if usernames is not None else "id"
+    values = list(usernames if usernames is not None else ids or [])
+    if not values:
+        return []
+    key = ("logins", column, len(values), connection.vendor)
+    sql = _SQL.get(key)
+    e, u = _EMPLOYEES, _USERS
+    if sql is None:
+        q = connection.ops.quote_name
+        sql = _SQL[key] = (
+            f"SELECT {u.columns_sql(alias='u')}, {e.columns_sql(alias='e')} FROM {q(u.table)} u "
+            f"LEFT OUTER JOIN {q(e.table)} e ON e.{e.col('user_id')} = u.{q(u.meta.pk.column)} "
+            f"WHERE u.{u.col(column if column == 'username' else u.meta.pk.attname)} IN {in_list(len(values))} "
+            f"AND u.{u.col('is_active')} = %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, True])
+        rows = cursor.fetchall()
+    read_u, read_e, n = u.reader(), e.reader(), len(u.all_columns)
+    employee_pk = n + e.all_columns.index(e.meta.pk.attname)
+    out = []
+    for row in rows:
+        user = read_u(row[:n])
+        employee = read_e(row[n:]) if row[employee_pk] is not None else None
+        user._state.fields_cache["employee"] = employee
+        if employee is not None:
+            Employee.user.field.set_cached_value(employee, user)
+        out.append(user)
+    return out
 
 
 def _path_prefix(department: Department) -> str:
@@ -110,6 +156,17 @@ def holders(
         prefix = _path_prefix(department)
         return _employees("holders_below", [pos.pk, prefix, pos.pk, prefix])
     return _employees("holders_in", [pos.pk, department.pk, pos.pk, department.pk])
+
+
+def holders_by_code(position_code: str, department: Department | str | None = None) -> list[Employee]:
+    """`holders(position_by_code(position_code), department)` in one statement, the department given
+    or named by its code (an approval step that names a position by code runs it on every
+    approval); empty when a code names nothing."""
+    if department is None:
+        return _employees("holders_code", [position_code, position_code])
+    if isinstance(department, Department):
+        return _employees("holders_in_id", [position_code, department.pk, position_code, department.pk])
+    return _employees("holders_in_code", [position_code, department, position_code, department])
 
 
 def department_head(department: Department, *, climb: bool = True) -> Employee | None:

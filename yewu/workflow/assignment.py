@@ -27,7 +27,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
@@ -113,11 +112,9 @@ def _positive_int(value: Any, default: int) -> int:
 def resolve(rule: dict, *, requester: Any, department: Department, form: dict) -> Resolution:
     """The people a step's assignee rule names for this requester, department and form."""
     kind = (rule or {}).get("type", "")
-    User = get_user_model()
     if kind == "user":
         names = rule.get("usernames") or [rule.get("username")]
-        users = list(User.objects.filter(username__in=[n for n in names if n], is_active=True)
-                     .select_related("employee"))
+        users = resolvers.logins(usernames=list(dict.fromkeys(n for n in names if isinstance(n, str) and n)))
         order: dict[str, int] = {}
         for i, n in enumerate(names):
             order.setdefault(n, i)  # the first mention counts
@@ -126,7 +123,7 @@ def resolve(rule: dict, *, requester: Any, department: Department, form: dict) -
         return Resolution(_users(_as_employees(users)), f"{wanted}: no active account")
     if kind == "field":
         ids = [v for v in _field_value(form, rule.get("field", "")) if str(v).isdigit()]
-        users = list(User.objects.filter(pk__in=ids, is_active=True).select_related("employee"))
+        users = resolvers.logins(ids=list(dict.fromkeys(int(v) for v in ids)))
         order: dict[str, int] = {}
         for i, v in enumerate(ids):
             order.setdefault(str(v), i)
@@ -155,6 +152,15 @@ def resolve(rule: dict, *, requester: Any, department: Department, form: dict) -
         chain = resolvers.supervisor_chain(requester_emp, levels=levels, up_to_position=up_to)
         return Resolution(_users(chain), "the requester has no supervisor")
     if kind == "position":
+        code, dept_code = rule.get("position", ""), rule.get("department")
+        if (isinstance(code, str) and code and (not dept_code or isinstance(dept_code, str))
+                and not rule.get("include_below")):
+            # Usually somebody holds it: one statement; the look-ups below only explain why nobody does.
+            found = _users(resolvers.holders_by_code(
+                code, None if not dept_code else department if dept_code == "requester" else dept_code
+            ))
+            if found:
+                return Resolution(found)
         position = resolvers.position_by_code(rule.get("position", ""))
         if position is None:
             return Resolution([], f"no position {rule.get('position')!r}")

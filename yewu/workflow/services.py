@@ -355,7 +355,7 @@ def _open_step(
             if not users:
                 _event(instance, f"{step_id}.auto_approved", actor=None, data={"reason": "requester"})
                 return [], True
-        if settings_.get("dedupe", True):
+        if settings_.get("dedupe", True) and not starting:  # nobody has approved anything yet at the start
             done = _approved_by(instance)
             remaining = [u for u in users if u.pk not in done]
             if not remaining:

@@ -15,7 +15,15 @@ from yewu.core.testing.factories import (
     PositionFactory,
 )
 from yewu.org.models.employees import EmployeeStatus
-from yewu.org.resolvers import acting_for, department_head, holders, supervisor_chain, supervisor_of
+from yewu.org.resolvers import (
+    acting_for,
+    department_head,
+    holders,
+    holders_by_code,
+    logins,
+    supervisor_chain,
+    supervisor_of,
+)
 
 DAY = datetime.timedelta(days=1)
 
@@ -288,9 +296,14 @@ def test_holders_and_heads_match_the_orm_queries_on_a_mixed_organisation(org):
     for position in Position.objects.all():
         assert holders(position) == _orm_holders(position)
         assert holders(position.code) == _orm_holders(position)
+        assert holders_by_code(position.code) == _orm_holders(position)
         for department in Department.objects.all():
             for below in (False, True):
                 assert holders(position, department, include_below=below) == _orm_holders(position, department, below)
+            assert holders_by_code(position.code, department) == _orm_holders(position, department)
+            assert holders_by_code(position.code, department.code) == _orm_holders(position, department)
+    assert holders_by_code("no-such-position") == []
+    assert holders_by_code(clerk.code, "no-such-department") == []
     for department in Department.objects.all():
         assert department_head(department, climb=False) == _orm_head(department)
     # the logins come with the employees: no query to reach them
@@ -302,3 +315,29 @@ def test_holders_and_heads_match_the_orm_queries_on_a_mixed_organisation(org):
     with CaptureQueriesContext(connection) as ctx:
         assert all(e.user is None or e.user.employee is e for e in found)
     assert len(ctx.captured_queries) == 0
+
+
+def test_logins_by_username_or_id_come_with_their_employee_as_the_orm_gives_them(org):
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yewu.core.testing.factories import UserFactory
+
+    User = get_user_model()
+    admin = UserFactory(username="root-admin", is_superuser=True)  # a login without an employee record
+    inactive = UserFactory(username="gone-login", is_active=False)
+    names = [org.alice.user.username, org.bob.user.username, admin.username, inactive.username, "nobody"]
+    expected = list(User.objects.filter(username__in=names, is_active=True).select_related("employee").order_by("pk"))
+
+    by_name = sorted(logins(usernames=names), key=lambda u: u.pk)
+    by_id = sorted(logins(ids=[u.pk for u in expected] + [inactive.pk, 10**9]), key=lambda u: u.pk)
+    for found in (by_name, by_id):
+        assert found == expected
+        with CaptureQueriesContext(connection) as ctx:
+            employees = [getattr(u, "employee", None) for u in found]
+            assert all(e is None or e.user is u for e, u in zip(employees, found, strict=True))
+        assert len(ctx.captured_queries) == 0
+        assert employees == [getattr(u, "employee", None) for u in expected]
+        assert [u.username for u in found] == [u.username for u in expected]
+    assert logins(usernames=[]) == [] and logins(ids=[]) == []

@@ -27,6 +27,7 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 
 from yewu.core import periodic
 from yewu.core.management.commands.audit import seal_now
+from yewu.core.runtime import settle
 
 logger = logging.getLogger("yewu.worker")
 
@@ -85,6 +86,8 @@ class SealingWorker(Worker):
             f"sealing every {self.seal_interval:g} s)." if self.seal_interval else
             f"Yewu worker {self.worker_id[:8]} started (queues: {','.join(self.queue_names)}; sealing off)."
         )
+        if not self.once:
+            settle()  # a long-running process: keep start-up objects out of the collector's way
         if self.startup_delay and self.interval and not self.once:
             self.wake.wait(random.random())  # noqa: S311 (spread out workers that start together)
         next_seal = time.monotonic()
