@@ -140,7 +140,10 @@ def atomic() -> Iterator[None]:
 
 
 def _write(events: list[Event]) -> None:
-    """Chain the events to their cases' heads (in order) and insert them, in one transaction."""
+    """Chain the events to their cases' heads (in order) and insert them, in one transaction.
+
+    A case without a head yet (its first event, e.g. a record just created) gets its head inserted
+    with the final values: one statement instead of an insert and an update."""
     by_case: dict[tuple[str, str], list[Event]] = {}
     for event in events:
         by_case.setdefault((event.case_type, event.case_id), []).append(event)
@@ -148,18 +151,13 @@ def _write(events: list[Event]) -> None:
         heads = []
         for (case_type, case_id), case_events in sorted(by_case.items()):  # one lock order: no deadlocks
             head = _locked_head(case_type, case_id)
-            for event in case_events:
-                if getattr(event, "stamped_now", False) and head.last_timestamp and event.timestamp < head.last_timestamp:
-                    event.timestamp = head.last_timestamp  # another writer's event got in first
-                event.seq = head.last_seq + 1
-                event.prev_activity = head.last_activity
-                event.wait_seconds = (
-                    (event.timestamp - head.last_timestamp).total_seconds() if head.last_timestamp else None
-                )
-                event.prev_hash = head.last_hash or GENESIS
-                event.hash = event.compute_hash()
-                head.last_seq, head.last_hash = event.seq, event.hash
-                head.last_activity, head.last_timestamp = event.activity, event.timestamp
+            _chain(head, case_events)
+            if head.pk is None:
+                if _insert_head(head):
+                    continue  # written with its final values
+                # A concurrent first writer created the head in between: chain to theirs.
+                head = _locked_head(case_type, case_id)
+                _chain(head, case_events)
             heads.append(head)
         _EVENTS.insert_objects(events, _EVENT_COLUMNS)
         for head in heads:
@@ -169,33 +167,59 @@ def _write(events: list[Event]) -> None:
             )
 
 
+def _chain(head: CaseHead, case_events: list[Event]) -> None:
+    """Number and hash the case's events after its head; the head ends on the last of them."""
+    last_seq, last_hash = head.last_seq, head.last_hash
+    last_activity, last_timestamp = head.last_activity, head.last_timestamp
+    for event in case_events:
+        if getattr(event, "stamped_now", False) and last_timestamp and event.timestamp < last_timestamp:
+            event.timestamp = last_timestamp  # another writer's event got in first
+        event.seq = last_seq + 1
+        event.prev_activity = last_activity
+        event.wait_seconds = (event.timestamp - last_timestamp).total_seconds() if last_timestamp else None
+        event.prev_hash = last_hash or GENESIS
+        event.hash = event.compute_hash()
+        last_seq, last_hash, last_activity, last_timestamp = event.seq, event.hash, event.activity, event.timestamp
+    head.last_seq, head.last_hash = last_seq, last_hash
+    head.last_activity, head.last_timestamp = last_activity, last_timestamp
+
+
 # Appending runs on every state change: its statements go through yewu.core.sql (no ORM compile).
 _EVENTS = Table(Event)
 _EVENT_COLUMNS = tuple(n for n in _EVENTS.all_columns if n != "id")
 _HEADS = Table(CaseHead)
+_HEAD_COLUMNS = tuple(n for n in _HEADS.all_columns if n != "id")
 
 
 def _locked_head(case_type: str, case_id: str) -> CaseHead:
-    where = f"{_HEADS.col('case_type')} = %s AND {_HEADS.col('case_id')} = %s"
-    found = _HEADS.select(where, [case_type, case_id], for_update=True)
-    if not found:
-        # First event of the case: insert the head and take it back in the same statement; when a
-        # concurrent first writer got in between, its row is taken (and locked) instead.
-        sql = _NEW_HEAD_SQL.get(connection.vendor)
-        if sql is None:
-            q, t = connection.ops.quote_name, _HEADS
-            names = [n for n in t.all_columns if n != "id"]
-            sql = _NEW_HEAD_SQL[connection.vendor] = (
-                f"INSERT INTO {q(t.table)} ({', '.join(t.col(n) for n in names)}) VALUES (%s, %s, 0, '', '', NULL) "
-                f"ON CONFLICT DO NOTHING RETURNING {t.columns_sql()}"
-            )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [case_type, case_id])
-            row = cursor.fetchone()
-        if row is not None:
-            return _HEADS.reader()(row)
-        found = _HEADS.select(where, [case_type, case_id], for_update=True)
-    return found[0]
+    """The case's head, locked until the transaction ends; an unsaved empty one (pk None) when the
+    case has no event yet."""
+    found = _HEADS.select(
+        f"{_HEADS.col('case_type')} = %s AND {_HEADS.col('case_id')} = %s", [case_type, case_id], for_update=True
+    )
+    if found:
+        return found[0]
+    return CaseHead(case_type=case_type, case_id=case_id, last_seq=0, last_hash="", last_activity="",
+                    last_timestamp=None)
+
+
+def _insert_head(head: CaseHead) -> bool:
+    """Insert a new case's head with its final values; False (nothing written) when another writer
+    inserted the case's head first (their row is then taken with _locked_head)."""
+    sql = _NEW_HEAD_SQL.get(connection.vendor)
+    if sql is None:
+        q, t = connection.ops.quote_name, _HEADS
+        sql = _NEW_HEAD_SQL[connection.vendor] = (
+            f"INSERT INTO {q(t.table)} ({', '.join(t.col(n) for n in _HEAD_COLUMNS)}) "
+            f"VALUES ({', '.join(['%s'] * len(_HEAD_COLUMNS))}) ON CONFLICT DO NOTHING RETURNING {q('id')}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_HEADS.prep(n, getattr(head, n)) for n in _HEAD_COLUMNS])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    head.pk = row[0]
+    return True
 
 
 _NEW_HEAD_SQL: dict[str, str] = {}

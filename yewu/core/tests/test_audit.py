@@ -73,6 +73,45 @@ def test_events_of_a_case_are_numbered_and_hash_chained(actor):
     assert (head.last_seq, head.last_hash, head.last_activity) == (3, events[2].hash, "approved")
 
 
+def test_the_first_event_of_a_case_writes_its_head_with_the_final_values_at_once(actor):
+    from django.test.utils import CaptureQueriesContext
+
+    case = ("sales.order", "70")
+    with CaptureQueriesContext(connection) as ctx, atomic():
+        record_event(case, "created", actor=actor, at=T0)
+        record_event(case, "submitted", actor=actor, at=T0 + datetime.timedelta(minutes=5))
+    head_statements = [q["sql"] for q in ctx.captured_queries if CaseHead._meta.db_table in q["sql"]]
+    assert len(head_statements) == 2  # look for the head, insert it finished: no update afterwards
+    events = _events(case)
+    head = CaseHead.objects.get(case_type=case[0], case_id=case[1])
+    assert (head.last_seq, head.last_hash, head.last_activity, head.last_timestamp) == (
+        2, events[1].hash, "submitted", T0 + datetime.timedelta(minutes=5))
+    assert verify_events().ok
+
+
+def test_a_first_event_racing_another_first_writer_is_chained_after_theirs(actor, monkeypatch):
+    """Two transactions write a case's first event at once: the one that inserts the head second
+    finds it there (ON CONFLICT) and chains its events after the other's instead."""
+    from yewu.core import audit
+
+    case = ("sales.order", "71")
+    theirs = record_event(case, "created", actor=actor, at=T0)
+    select = audit._HEADS.select
+    calls = []
+
+    def not_yet_there(*args, **kwargs):  # our look-up ran before their head was committed
+        calls.append(1)
+        return [] if len(calls) == 1 else select(*args, **kwargs)
+
+    monkeypatch.setattr(audit._HEADS, "select", not_yet_there)
+    ours = record_event(case, "submitted", actor=actor, at=T0 + datetime.timedelta(minutes=1))
+
+    assert len(calls) == 2
+    assert (ours.seq, ours.prev_hash, ours.prev_activity, ours.wait_seconds) == (2, theirs.hash, "created", 60.0)
+    assert CaseHead.objects.get(case_type=case[0], case_id=case[1]).last_seq == 2
+    assert verify_events().ok
+
+
 def test_a_batch_writes_its_events_at_its_end_chained_in_order(actor):
     """One workflow step records several events: a batch writes them with one head lock and one
     insert per case, in the order they were recorded, and verification holds."""
@@ -498,3 +537,60 @@ def test_delta_is_json_serialisable_for_dates_and_decimals():
     )
 
     assert canonical_json(change) == '{"due":["2026-01-01","2026-02-01"]}'
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_writing_a_cases_first_event_at_once_build_one_chain(tmp_path):
+    """The second writer cannot see the first one's uncommitted head (PostgreSQL): its insert waits
+    for the first to commit, finds the head there and chains after it. Nothing is lost or doubled."""
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    from yewu.core.tests.test_numbering import _thread_database
+
+    actor = UserFactory(username="racer")
+    case = ("sales.order", "72")
+    prepare = _thread_database(tmp_path)
+    first_written = threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            prepare()
+            with transaction.atomic():
+                record_event(case, "created", actor=actor, at=T0)
+                first_written.set()
+                time.sleep(0.5)  # the second writer runs into the uncommitted head meanwhile
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+            first_written.set()
+        finally:
+            connections["default"].close()
+
+    def second() -> None:
+        try:
+            prepare()
+            first_written.wait(timeout=30)
+            with transaction.atomic():
+                record_event(case, "submitted", actor=actor, at=T0 + datetime.timedelta(minutes=1))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections["default"].close()
+
+    workers = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join(timeout=60)
+
+    assert not errors, errors
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        return  # the threads wrote to a file copy (see _thread_database); the chain is checked there
+    events = _events(case)
+    assert [(e.seq, e.activity) for e in events] == [(1, "created"), (2, "submitted")]
+    assert events[1].prev_hash == events[0].hash
+    assert CaseHead.objects.get(case_type=case[0], case_id=case[1]).last_seq == 2
+    assert verify_events().ok
