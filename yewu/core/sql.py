@@ -170,6 +170,49 @@ class Table:
             cursor.execute(sql, list(params))
             return [read(row) for row in cursor.fetchall()]
 
+    def get(self, pk: Any, *, related: Sequence[str] = (), lock: bool = False) -> models.Model:
+        """The row with this primary key, like `Model.objects.select_related(*related).get(pk=pk)`
+        (and `.select_for_update(of=("self",))` with `lock`: only this table's row is locked), in
+        one prepared statement. `related`: forward foreign keys of this model (one level); raises
+        the model's DoesNotExist."""
+        key = ("get", tuple(related), lock, connection.vendor)
+        hit = self._sql.get(key)
+        if hit is None:
+            q = connection.ops.quote_name
+            me = q(self.table)
+            columns, joins, parts = [self.columns_sql()], [], []
+            for name in related:
+                field = self.meta.get_field(name)
+                other = Table(field.related_model)
+                alias = f"r_{name}"
+                columns.append(other.columns_sql(alias=alias))
+                kind = "LEFT OUTER JOIN" if field.null else "INNER JOIN"
+                joins.append(
+                    f"{kind} {q(other.table)} {q(alias)} ON {q(alias)}.{q(field.target_field.column)} = "
+                    f"{me}.{q(field.column)}"
+                )
+                parts.append((field, other))
+            sql = (f"SELECT {', '.join(columns)} FROM {me} {' '.join(joins)} "
+                   f"WHERE {me}.{q(self.meta.pk.column)} = %s")
+            if lock and connection.features.has_select_for_update:
+                sql += f" FOR UPDATE OF {me}" if connection.features.has_select_for_update_of else " FOR UPDATE"
+            hit = self._sql[key] = (sql, parts)
+        sql, parts = hit
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self._prep(self.meta.pk.attname, pk)])
+            row = cursor.fetchone()
+        if row is None:
+            raise self.model.DoesNotExist(f"{self.meta.object_name} matching pk={pk!r} does not exist.")
+        start = len(self.all_columns)
+        obj = self.reader()(row[:start])
+        for field, other in parts:
+            end = start + len(other.all_columns)
+            piece = row[start:end]
+            pk_index = other.all_columns.index(other.meta.pk.attname)
+            field.set_cached_value(obj, other.reader()(piece) if piece[pk_index] is not None else None)
+            start = end
+        return obj
+
     def values(self, where: str, params: Sequence[Any], *, names: Sequence[str], limit: int = 0) -> list[tuple]:
         """Raw column values (no conversion: use it for ids, text and numbers)."""
         names = tuple(names)

@@ -541,7 +541,9 @@ def _write_order_lines(
     return written, terms
 
 
+# Every order goes through these: prepared statements (yewu.core.sql) instead of ORM compiles.
 _ORDERS, _ORDER_LINES, _INSTALMENTS = Table(PurchaseOrder), Table(PurchaseOrderLine), Table(Instalment)
+_REQUISITIONS, _SUPPLIERS = Table(Requisition), Table(Supplier)
 _ORDER_COUNTS = sorted(ORDER_COUNTS)
 
 
@@ -563,7 +565,7 @@ def save_purchase_order(
         if req is None:
             raise DomainError(ProcurementError.REQUISITION_NOT_APPROVED, number="—", status="—")
         # serialises orders of one requisition (only its row is locked)
-        req = Requisition.objects.select_for_update(of=("self",)).select_related("department").get(pk=req.pk)
+        req = _REQUISITIONS.get(req.pk, related=("department",), lock=True)
         permissions.require(actor, "view", req)
         _require_department(actor, "add", PurchaseOrder, req.department)
         obj = PurchaseOrder(requisition=req, department=req.department, buyer=actor, quotation=quotation)
@@ -580,7 +582,7 @@ def save_purchase_order(
     _apply(obj, ORDER_FIELDS, values)
     if obj.supplier_id is None:
         raise DomainError(ProcurementError.SUPPLIER_NOT_QUALIFIED, name="—", status="—")
-    check_orderable(Supplier.objects.get(pk=obj.supplier_id))
+    check_orderable(_SUPPLIERS.get(obj.supplier_id))
     if creating or lines is not None:
         cleaned_lines = _clean_lines(lines, "unit_price")
         amount = _total(cleaned_lines, "unit_price")
@@ -614,12 +616,12 @@ def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     """Send an order to the central department's review; the rules are checked again first."""
     from yewu.workflow.services import start_process
 
-    obj = PurchaseOrder.objects.select_for_update(of=("self",)).select_related("supplier", "department").get(pk=order.pk)
+    obj = _ORDERS.get(order.pk, related=("supplier", "department"), lock=True)
     permissions.require(actor, "change", obj)
     if not obj.can_submit():
         raise DomainError(ProcurementError.BAD_TRANSITION, record=obj.display_number,
                           current=_label(OrderStatus, obj.status), target=OrderStatus.IN_REVIEW.label)
-    req = Requisition.objects.select_for_update().get(pk=obj.requisition_id)
+    req = _REQUISITIONS.get(obj.requisition_id, lock=True)
     _check_requisition_approved(req)
     check_orderable(obj.supplier)
     _check_requisition_budget(req, obj.amount, exclude=obj.pk)
@@ -627,7 +629,7 @@ def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     old = obj.status
     obj.status = OrderStatus.IN_REVIEW
     obj.needs_contract = approvals.contract_required(obj.amount, important=obj.important)
-    obj.save(update_fields=["status", "needs_contract"])
+    _ORDERS.update_pk(obj.pk, status=obj.status, needs_contract=obj.needs_contract)
     record_event(obj, "purchase_order.submitted", actor=actor, department=obj.department_id,
                  data={"status": [old, obj.status], "amount": str(obj.amount), "needs_contract": obj.needs_contract})
     form = {"order": obj.display_number, "requisition": req.display_number, "supplier": obj.supplier.name[:200],
@@ -648,8 +650,9 @@ def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
 def follow_order_review(instance: Any, *, actor: Any) -> PurchaseOrder | None:
     """The order's review ended (workflow hook): approved → issued (an order that needs a contract
     waits for it to be signed first), rejected, or withdrawn → draft."""
-    order = PurchaseOrder.objects.select_for_update().filter(pk=hooks.bound_pk(instance)).first()
-    if order is None:
+    try:
+        order = _ORDERS.get(hooks.bound_pk(instance), lock=True)
+    except PurchaseOrder.DoesNotExist:
         return None
     issued = hooks.Outcome(OrderStatus.ISSUED, "purchase_order.issued", stamp="issued_at")
     if order.contract_missing():

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import datetime
 import decimal
+import functools
 import operator
 from typing import Any
 
@@ -195,6 +196,18 @@ class _Evaluator(simpleeval.SimpleEval):
         raise ExpressionError(f"attribute {node.attr} is not allowed (only keys of the process data)")
 
 
+@functools.lru_cache(maxsize=2048)
+def _checked(text: str) -> ast.Expression:
+    """The parsed and checked expression. Remembered: gateways and decision tables evaluate the
+    same few expressions on every step (a refused one is not remembered and is refused again)."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise ExpressionError(f"not a valid expression ({type(exc).__name__}: {exc})") from exc
+    check(tree)
+    return tree
+
+
 def evaluate(expression: str, names: dict[str, Any]) -> Any:
     """Evaluate one expression against `names`; raise ExpressionError with a reason when refused."""
     text = (expression or "").strip()
@@ -202,11 +215,7 @@ def evaluate(expression: str, names: dict[str, Any]) -> Any:
         raise ExpressionError("empty expression")
     if len(text) > MAX_EXPRESSION_LENGTH:
         raise ExpressionError(f"expression longer than {MAX_EXPRESSION_LENGTH} characters")
-    try:
-        tree = ast.parse(text, mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        raise ExpressionError(f"not a valid expression ({type(exc).__name__}: {exc})") from exc
-    check(tree)
+    tree = _checked(text)
     evaluator = _Evaluator(dict(names))
     evaluator.expr = text
     try:

@@ -70,3 +70,31 @@ def test_as_read_gives_written_instances_the_values_reading_them_back_gives():
     empty = Instalment(seq=1, amount=Decimal("3"), due_on=None)
     table.as_read([empty])
     assert str(empty.amount) == "3.00" and empty.due_on is None
+
+
+def test_get_reads_a_row_with_its_related_rows_as_select_related_does(company):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yewu.procurement.models import PurchaseOrder
+    from yewu.procurement.tests.factories import order, qualified_supplier, requisition
+
+    po = order(requisition(company.alice.user, company.sales), qualified_supplier(), company.bob.user)
+    table = Table(PurchaseOrder)
+    related = ("supplier", "department", "quotation", "approval")  # the last two: nullable, empty here
+    for lock in (False, True):
+        with CaptureQueriesContext(connection) as ctx:
+            got = table.get(po.pk, related=related, lock=lock)
+            cached = [got.supplier, got.department, got.quotation, got.approval]
+        assert len(ctx.captured_queries) == 1
+        if lock and connection.features.has_select_for_update_of:
+            assert ctx.captured_queries[0]["sql"].endswith(f'FOR UPDATE OF "{PurchaseOrder._meta.db_table}"')
+        orm = PurchaseOrder.objects.select_related(*related).get(pk=po.pk)
+        assert [getattr(got, f.attname) for f in PurchaseOrder._meta.concrete_fields] == [
+            getattr(orm, f.attname) for f in PurchaseOrder._meta.concrete_fields
+        ]
+        assert cached == [orm.supplier, orm.department, None, None]
+        assert got.supplier.name == orm.supplier.name and got.department.path == orm.department.path
+
+    with pytest.raises(PurchaseOrder.DoesNotExist):
+        table.get(10**9, related=("supplier",))
