@@ -24,6 +24,7 @@ AppConfig.ready() (or at import of the module that WorkflowConfig.ready() import
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from SpiffWorkflow.util.task import TaskState
+
+from yewu.core.sql import Table
 
 FinishHandler = Callable[..., None]
 ProgressHandler = Callable[..., None]
@@ -162,6 +165,11 @@ def follow_step(
     return obj
 
 
+@functools.cache
+def _table(model: type[models.Model]) -> Table:
+    return Table(model)
+
+
 def follow_outcome(
     model: type[models.Model], instance: Any, *, actor: Any, waiting: str,
     approved: Outcome, rejected: Outcome, withdrawn: Outcome, record: Any = None,
@@ -173,18 +181,25 @@ def follow_outcome(
     the bound record when the caller has already read it with `select_for_update` (or None)."""
     from yewu.core.audit import record_event
 
-    obj = record if record is not None else model.objects.select_for_update().filter(pk=bound_pk(instance)).first()
+    table = _table(model)  # every approval's end runs this: prepared statements, no ORM compile
+    if record is not None:
+        obj = record
+    else:
+        try:
+            obj = table.get(bound_pk(instance), lock=True)
+        except model.DoesNotExist:
+            obj = None
     if obj is None or obj.status != waiting:
         return None
     outcome = {"approved": approved, "rejected": rejected}.get(str(instance.status), withdrawn)
     old = obj.status
     obj.status = outcome.status
     obj.approval_id = instance.pk
-    fields = ["status", "approval"]
+    values = {"status": obj.status, "approval_id": obj.approval_id}
     if outcome.stamp:
         setattr(obj, outcome.stamp, timezone.now())
-        fields.append(outcome.stamp)
-    obj.save(update_fields=fields)
+        values[outcome.stamp] = getattr(obj, outcome.stamp)
+    table.update_pk(obj.pk, **values)
     record_event(obj, outcome.activity, actor=actor, department=getattr(obj, "department_id", None),
                  data={"status": [old, outcome.status], "approval": instance.number})
     return obj
