@@ -44,20 +44,28 @@ def _employees(kind: str, params: list) -> list[Employee]:
     sql = _SQL.get(key)
     if sql is None:
         sql = _SQL[key] = _employees_sql(kind)
-    e, u = _EMPLOYEES, _USERS
     with connection.cursor() as cursor:
         cursor.execute(sql, [EmployeeStatus.ACTIVE, *params])
         rows = cursor.fetchall()
-    read_e, read_u, n = e.reader(), u.reader(), len(e.all_columns)
-    user_pk = n + u.all_columns.index(u.meta.pk.attname)
+    return [employee for employee, _user in _linked(rows, employee_first=True)]
+
+
+def _linked(rows: list[tuple], *, employee_first: bool) -> list[tuple[Employee | None, Any]]:
+    """(employee, login) from rows of both tables' columns (the second table's may be empty: an
+    outer join), each cached on the other as `select_related` would."""
+    first, second = (_EMPLOYEES, _USERS) if employee_first else (_USERS, _EMPLOYEES)
+    read_first, read_second, n = first.reader(), second.reader(), len(first.all_columns)
+    second_pk = n + second.all_columns.index(second.meta.pk.attname)
     out = []
     for row in rows:
-        employee = read_e(row[:n])
-        user = read_u(row[n:]) if row[user_pk] is not None else None
-        Employee.user.field.set_cached_value(employee, user)
+        one = read_first(row[:n])
+        two = read_second(row[n:]) if row[second_pk] is not None else None
+        employee, user = (one, two) if employee_first else (two, one)
+        if employee is not None:
+            Employee.user.field.set_cached_value(employee, user)
         if user is not None:
             user._state.fields_cache["employee"] = employee
-        out.append(employee)
+        out.append((employee, user))
     return out
 
 
@@ -124,17 +132,7 @@ def logins(*, usernames: list[str] | None = None, ids: list[int] | None = None) 
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, True])
         rows = cursor.fetchall()
-    read_u, read_e, n = u.reader(), e.reader(), len(u.all_columns)
-    employee_pk = n + e.all_columns.index(e.meta.pk.attname)
-    out = []
-    for row in rows:
-        user = read_u(row[:n])
-        employee = read_e(row[n:]) if row[employee_pk] is not None else None
-        user._state.fields_cache["employee"] = employee
-        if employee is not None:
-            Employee.user.field.set_cached_value(employee, user)
-        out.append(user)
-    return out
+    return [user for _employee, user in _linked(rows, employee_first=False)]
 
 
 def _path_prefix(department: Department) -> str:
