@@ -245,6 +245,9 @@ def _approved_by(instance: ProcessInstance) -> set[int]:
     Approvals undone by a return (rows detached from the engine) do not count; a delegate's
     approval counts for the person they stood in for.
     """
+    known = instance.__dict__.get("_approved")  # read with the rows under the lock (_decide_locked)
+    if known is not None:
+        return set(known)
     rows = _TASKS.values(
         f"{_TASKS.col('instance_id')} = %s AND {_TASKS.col('decision')} = %s AND {_TASKS.col('spiff_task')} <> ''",
         [instance.pk, Decision.APPROVED], names=("assignee_id", "principal_id"),
@@ -615,11 +618,13 @@ def _clean_form(version: Any, form: Any, *, actor: Any, defer_attachments: bool 
 def _task_for_update(task: Task, actor: Any) -> tuple[ProcessInstance, Task]:
     """Lock the approval, re-read the task, and check that `actor` may act on it now."""
     instance = _lock(task.instance_id)
-    # One read for the task, the rest of its step and every live row of the approval.
+    # One read for the task, the rest of its step, every live row of the approval and the approvals
+    # that stand (for "a duplicate approver approves once" when the next step opens).
     c = _TASKS.col
     rows = _TASKS.select(
-        f"{c('instance_id')} = %s AND ({c('id')} = %s OR {c('spiff_task')} = %s OR {c('status')} IN (%s, %s))",
-        [instance.pk, task.pk, task.spiff_task, *LIVE], order_by=f"{c('order')}, {c('id')}",
+        f"{c('instance_id')} = %s AND ({c('id')} = %s OR {c('spiff_task')} = %s OR {c('status')} IN (%s, %s) "
+        f"OR ({c('decision')} = %s AND {c('spiff_task')} <> ''))",
+        [instance.pk, task.pk, task.spiff_task, *LIVE, Decision.APPROVED], order_by=f"{c('order')}, {c('id')}",
     )
     for r in rows:
         r.instance = instance
@@ -779,7 +784,15 @@ def _decide_locked(
             spiff_task.run()
         if "form_json" in extra:
             instance.form_json = extra["form_json"]
-        opened = _advance(instance, workflow, actor, live=live)
+        if rows is not None:  # whose approval stands now: the rows read under the lock and this decision
+            instance._approved = {r.principal_id or r.assignee_id for r in rows
+                                  if r.pk != task.pk and r.decision == Decision.APPROVED and r.spiff_task}
+            if task.decision == Decision.APPROVED:
+                instance._approved.add(task.principal_id or task.assignee_id)
+        try:
+            opened = _advance(instance, workflow, actor, live=live)
+        finally:
+            instance.__dict__.pop("_approved", None)
         open_rows = None
         if rows is not None:  # every open row: the other steps' (read under the lock) and the new ones
             open_rows = [r for r in rows if r.spiff_task in live and r.status == TaskStatus.OPEN] + opened

@@ -108,6 +108,29 @@ def test_a_duplicate_approver_approves_once(company, gm):
     assert approve(gm, body)["status"] == InstanceStatus.APPROVED
 
 
+def test_an_approval_from_an_earlier_step_counts_until_a_return_undoes_it(company, gm):
+    """Alice approved the first step; when the third (Alice again) opens after Dave's step, her
+    approval stands and the step passes. After a return past her step it no longer does."""
+    publish("api_dup_far", chain("api_dup_far", ["first", "middle", "last"]), {
+        "first": {"assignee": users("alice")},
+        "middle": {"assignee": users("dave")},
+        "last": {"assignee": users("alice", "gm"), "mode": "all"},
+    }, actor=company.admin)
+    body = approve(company.dave.user, approve(company.alice.user, start(company.bob.user, "api_dup_far")))
+    assert tasks(body)[-1] == ("last", "gm", OPEN, "")
+    assert "last.opened" in activities(body)
+
+    again = approve(company.alice.user, start(company.bob.user, "api_dup_far"))
+    middle = Task.objects.get(instance_id=again["id"], assignee=company.dave.user, status=OPEN)
+    resp = api_client(company.dave.user).post(
+        f"/api/workflow/tasks/{middle.pk}/return/", {"to_step": "first", "comment": "重做"}, format="json")
+    assert resp.status_code == 200, resp.content
+    # The return undid Alice's approval: her step opens for her again instead of passing.
+    assert tasks(resp.json())[-1] == ("first", "alice", OPEN, "")
+    body = approve(company.dave.user, approve(company.alice.user, resp.json()))
+    assert [t for t in tasks(body) if t[0] == "last"] == [("last", "gm", OPEN, "")]
+
+
 def test_a_duplicate_approver_decides_again_when_the_step_says_so(company):
     publish("api_nodup", chain("api_nodup", ["head", "check"]), {
         "head": {"assignee": {"type": "department_head"}},
