@@ -12,6 +12,7 @@ stays ORM.
 from __future__ import annotations
 
 import decimal
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -183,7 +184,7 @@ class Table:
             columns, joins, parts = [self.columns_sql()], [], []
             for name in related:
                 field = self.meta.get_field(name)
-                other = Table(field.related_model)
+                other = table_of(field.related_model)
                 alias = f"r_{name}"
                 columns.append(other.columns_sql(alias=alias))
                 kind = "LEFT OUTER JOIN" if field.null else "INNER JOIN"
@@ -191,7 +192,7 @@ class Table:
                     f"{kind} {q(other.table)} {q(alias)} ON {q(alias)}.{q(field.target_field.column)} = "
                     f"{me}.{q(field.column)}"
                 )
-                parts.append((field, other))
+                parts.append((field, other, other.all_columns.index(other.meta.pk.attname)))
             sql = (f"SELECT {', '.join(columns)} FROM {me} {' '.join(joins)} "
                    f"WHERE {me}.{q(self.meta.pk.column)} = %s")
             if lock and connection.features.has_select_for_update:
@@ -205,10 +206,9 @@ class Table:
             raise self.model.DoesNotExist(f"{self.meta.object_name} matching pk={pk!r} does not exist.")
         start = len(self.all_columns)
         obj = self.reader()(row[:start])
-        for field, other in parts:
+        for field, other, pk_index in parts:
             end = start + len(other.all_columns)
             piece = row[start:end]
-            pk_index = other.all_columns.index(other.meta.pk.attname)
             field.set_cached_value(obj, other.reader()(piece) if piece[pk_index] is not None else None)
             start = end
         return obj
@@ -229,6 +229,12 @@ class Table:
 
     def col(self, name: str) -> str:
         return connection.ops.quote_name(self.fields[name].column)
+
+
+@functools.cache
+def table_of(model: type[models.Model]) -> Table:
+    """One Table per model for code that is handed models (its statements are then built once)."""
+    return Table(model)
 
 
 _PLAIN = frozenset({str, int, type(None)})

@@ -24,7 +24,6 @@ AppConfig.ready() (or at import of the module that WorkflowConfig.ready() import
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +34,7 @@ from django.db import models
 from django.utils import timezone
 from SpiffWorkflow.util.task import TaskState
 
-from yewu.core.sql import Table
+from yewu.core.sql import table_of
 
 FinishHandler = Callable[..., None]
 ProgressHandler = Callable[..., None]
@@ -165,11 +164,6 @@ def follow_step(
     return obj
 
 
-@functools.cache
-def _table(model: type[models.Model]) -> Table:
-    return Table(model)
-
-
 def follow_outcome(
     model: type[models.Model], instance: Any, *, actor: Any, waiting: str,
     approved: Outcome, rejected: Outcome, withdrawn: Outcome, record: Any = None,
@@ -181,7 +175,7 @@ def follow_outcome(
     the bound record when the caller has already read it with `select_for_update` (or None)."""
     from yewu.core.audit import record_event
 
-    table = _table(model)  # every approval's end runs this: prepared statements, no ORM compile
+    table = table_of(model)  # every approval's end runs this: prepared statements, no ORM compile
     if record is not None:
         obj = record
     else:
