@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from yewu.core.models import CaseHead, Event, Seal
 from yewu.core.models.audit import canonical_json
-from yewu.core.sql import Table
+from yewu.core.sql import Table, kept_cursor
 
 GENESIS = "0" * 64
 SEAL_MARGIN = datetime.timedelta(minutes=5)
@@ -82,11 +82,14 @@ def record_event(
     department: Any = None,
     process_instance: str = "",
     at: datetime.datetime | None = None,
+    new: bool = False,
 ) -> Event:
     """Append one event to the case's chain. Call it inside the service's transaction.
 
     Inside `batch()` the event is chained and written when the batch ends (its `seq`, `hash` and
-    `pk` are set then); otherwise now."""
+    `pk` are set then); otherwise now. `new`: the case was created in this transaction (its first
+    event): its head is inserted without reading for it first. A hint only: when the case has a
+    head after all, the event is chained to it as any other."""
     case_type, case_id = case if isinstance(case, tuple) else case_key(case)
     default_role, default_dept = _actor_defaults(on_behalf_of or actor)
     dept_id = getattr(department, "pk", department) if department is not None else default_dept
@@ -103,6 +106,7 @@ def record_event(
         data=canonical_json(data or {}),
     )
     event.stamped_now = at is None
+    event.new_case = new
     pending = getattr(_pending, "events", None)
     if pending is not None:
         pending.append(event)
@@ -132,10 +136,11 @@ def batch() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def atomic() -> Iterator[None]:
+def atomic(*, savepoint: bool = True) -> Iterator[None]:
     """`transaction.atomic()` whose audit events are written in one batch at its end; use it as
-    a decorator or a context manager for service functions that record several events."""
-    with transaction.atomic(), batch():
+    a decorator or a context manager for service functions that record several events.
+    `savepoint=False` inside another block: no savepoint of its own (see transaction.atomic)."""
+    with transaction.atomic(savepoint=savepoint), batch():
         yield
 
 
@@ -150,7 +155,10 @@ def _write(events: list[Event]) -> None:
     with transaction.atomic(savepoint=False):
         heads = []
         for (case_type, case_id), case_events in sorted(by_case.items()):  # one lock order: no deadlocks
-            head = _locked_head(case_type, case_id)
+            if any(getattr(e, "new_case", False) for e in case_events):
+                head = _empty_head(case_type, case_id)
+            else:
+                head = _locked_head(case_type, case_id)
             _chain(head, case_events)
             if head.pk is None:
                 if _insert_head(head):
@@ -159,12 +167,14 @@ def _write(events: list[Event]) -> None:
                 head = _locked_head(case_type, case_id)
                 _chain(head, case_events)
             heads.append(head)
-        _EVENTS.insert_objects(events, _EVENT_COLUMNS)
-        for head in heads:
-            _HEADS.update_pk(
-                head.pk, last_seq=head.last_seq, last_hash=head.last_hash,
+        pk = connection.ops.quote_name(_HEADS.meta.pk.column)
+        _EVENTS.insert_objects(events, _EVENT_COLUMNS, along=[  # on PostgreSQL: one statement
+            _HEADS.update_statement(
+                f"{pk} = %s", [head.pk], last_seq=head.last_seq, last_hash=head.last_hash,
                 last_activity=head.last_activity, last_timestamp=head.last_timestamp,
             )
+            for head in heads
+        ])
 
 
 def _chain(head: CaseHead, case_events: list[Event]) -> None:
@@ -199,6 +209,10 @@ def _locked_head(case_type: str, case_id: str) -> CaseHead:
     )
     if found:
         return found[0]
+    return _empty_head(case_type, case_id)
+
+
+def _empty_head(case_type: str, case_id: str) -> CaseHead:
     return CaseHead(case_type=case_type, case_id=case_id, last_seq=0, last_hash="", last_activity="",
                     last_timestamp=None)
 
@@ -213,7 +227,7 @@ def _insert_head(head: CaseHead) -> bool:
             f"INSERT INTO {q(t.table)} ({', '.join(t.col(n) for n in _HEAD_COLUMNS)}) "
             f"VALUES ({', '.join(['%s'] * len(_HEAD_COLUMNS))}) ON CONFLICT DO NOTHING RETURNING {q('id')}"
         )
-    with connection.cursor() as cursor:
+    with kept_cursor() as cursor:
         cursor.execute(sql, [_HEADS.prep(n, getattr(head, n)) for n in _HEAD_COLUMNS])
         row = cursor.fetchone()
     if row is None:
@@ -250,7 +264,7 @@ def seal_events(now: datetime.datetime | None = None) -> Seal | None:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # One sealer at a time, also when no seal row exists yet to lock (SQLite serialises writers).
-            with connection.cursor() as cursor:
+            with kept_cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
         last = Seal.objects.select_for_update().order_by("-id").first()
         start_after = last.last_event_id if last else 0

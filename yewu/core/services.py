@@ -18,7 +18,7 @@ from yewu.core import permissions
 from yewu.core.audit import record_event
 from yewu.core.errors import CoreError, DomainError
 from yewu.core.models import Attachment, Comment, Notification, NumberSequence
-from yewu.core.sql import Table
+from yewu.core.sql import Table, kept_cursor
 
 MENTION_RE = re.compile(r"@([\w.\-]+)", re.UNICODE)
 
@@ -47,7 +47,7 @@ def _take_number(doc_type: str, year: int) -> int | None:
         f"UPDATE {connection.ops.quote_name(_SEQUENCES.table)} SET {c('last_value')} = {c('last_value')} + 1 "
         f"WHERE {c('doc_type')} = %s AND {c('year')} = %s RETURNING {c('last_value')}"
     )
-    with connection.cursor() as cursor:
+    with kept_cursor() as cursor:
         cursor.execute(sql, [doc_type, year])
         row = cursor.fetchone()
     return row[0] if row else None

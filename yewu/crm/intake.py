@@ -121,7 +121,7 @@ def start(lead: Any, actor: Any) -> Any:
             "number": lead.number, "name": lead.company_name},
         form={"lead": lead.number, "company": lead.company_name[:200], "need": str(lead.need)[:5000],
               "scope": "pending"},
-        record=lead, department=lead.department,
+        record=lead, department=lead.department, savepoint=False,
     )
     type(lead).objects.filter(pk=lead.pk).update(process=instance)
     lead.process = instance

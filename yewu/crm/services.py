@@ -252,7 +252,7 @@ def save_setting(model: type, obj: Any, values: dict[str, Any], *, actor: Any) -
         CareTemplate.objects.filter(kind=obj.kind, is_default=True).exclude(pk=obj.pk).update(is_default=False)
     name = model._meta.model_name
     record_event(obj, f"{name}.created" if creating else f"{name}.changed", actor=actor,
-                 data=delta(before, snapshot(obj, fields)))
+                 data=delta(before, snapshot(obj, fields)), new=creating)
     return obj
 
 
@@ -319,7 +319,7 @@ def save_lead(lead: Lead | None, values: dict[str, Any], *, actor: Any) -> Lead:
     if dupes:
         data["possible_duplicates"] = [f"{c.kind}:{c.record.pk}" for c in dupes]
     record_event(obj, "lead.registered" if creating else "lead.changed", actor=actor, data=data,
-                 department=obj.department)
+                 department=obj.department, new=creating)
     if creating:
         intake.start(obj, actor)
     return obj

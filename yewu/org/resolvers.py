@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from yewu.core.sql import Table, in_list
+from yewu.core.sql import Table, in_list, kept_cursor
 from yewu.org.models import Delegation, Department, Employee, PartTimePosition, Position
 from yewu.org.models.employees import EmployeeStatus
 
@@ -44,7 +44,7 @@ def _employees(kind: str, params: list) -> list[Employee]:
     sql = _SQL.get(key)
     if sql is None:
         sql = _SQL[key] = _employees_sql(kind)
-    with connection.cursor() as cursor:
+    with kept_cursor() as cursor:
         cursor.execute(sql, [EmployeeStatus.ACTIVE, *params])
         rows = cursor.fetchall()
     return [employee for employee, _user in _linked(rows, employee_first=True)]
@@ -129,7 +129,7 @@ def logins(*, usernames: list[str] | None = None, ids: list[int] | None = None) 
             f"WHERE u.{u.col(column if column == 'username' else u.meta.pk.attname)} IN {in_list(len(values))} "
             f"AND u.{u.col('is_active')} = %s"
         )
-    with connection.cursor() as cursor:
+    with kept_cursor() as cursor:
         cursor.execute(sql, [*values, True])
         rows = cursor.fetchall()
     return [user for _employee, user in _linked(rows, employee_first=False)]

@@ -218,12 +218,19 @@ def _contract_decision(dmn_xml: str) -> Any:
 def contract_required(amount: Any, *, important: bool) -> bool:
     """Does an order of this amount (and importance) need a signed contract? The table is
     evaluated by the engine's DMN reader with the safe expressions, as a business rule task is."""
+    return _contract_needed(contract_rules_xml(), str(amount), bool(important))
+
+
+@lru_cache(maxsize=1024)
+def _contract_needed(dmn_xml: str, amount: str, important: bool) -> bool:
+    """The table's answer, remembered per table text and inputs (an order is checked when it is
+    saved and again when it is submitted)."""
     from types import SimpleNamespace
 
     from yewu.workflow.expressions import SCRIPT_ENGINE
 
-    task = SimpleNamespace(data={"amount": str(amount), "important": bool(important)},
+    task = SimpleNamespace(data={"amount": amount, "important": important},
                            workflow=SimpleNamespace(script_engine=SCRIPT_ENGINE))
-    return bool(_contract_decision(contract_rules_xml()).result(task).get("need_contract"))
+    return bool(_contract_decision(dmn_xml).result(task).get("need_contract"))
 
 

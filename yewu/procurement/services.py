@@ -196,7 +196,7 @@ def save_requisition(
     req.save()
     record_event(
         req, "requisition.created" if creating else "requisition.changed", actor=actor,
-        data=delta(before, _requisition_state(req)), department=req.department_id,
+        data=delta(before, _requisition_state(req)), department=req.department_id, new=creating,
     )
     return req
 
@@ -223,7 +223,7 @@ def submit_requisition(requisition: Requisition, *, actor: Any) -> Requisition:
             "needed_by": req.needed_by.isoformat() if req.needed_by else None}
     instance = start_process(
         approvals.REQUISITION_KEY, actor=actor, title=f"{req.display_number} {req.title}"[:200],
-        form=form, record=req, department=req.department,
+        form=form, record=req, department=req.department, savepoint=False,
     )
     Requisition.objects.filter(pk=req.pk).update(approval=instance)
     req.refresh_from_db(fields=["status", "approval", "approved_at"])  # the approval may have ended at once
@@ -271,7 +271,7 @@ def amend_requisition(
     new.save()
     _write_requisition_lines(new, cleaned)
     new.save(update_fields=["amount"])
-    record_event(new, "requisition.amended", actor=actor, department=new.department_id,
+    record_event(new, "requisition.amended", actor=actor, department=new.department_id, new=True,
                  data={"amends": old.pk, "version": new.version, **delta({}, _requisition_state(new))})
     return new
 
@@ -321,7 +321,7 @@ def save_supplier(supplier: Supplier | None, values: dict[str, Any], *, actor: A
         raise DomainError(ProcurementError.SUPPLIER_NAME_TAKEN, name=obj.name)
     obj.save()
     record_event(obj, "supplier.created" if creating else "supplier.changed", actor=actor,
-                 data=delta(before, snapshot(obj, SUPPLIER_FIELDS)))
+                 data=delta(before, snapshot(obj, SUPPLIER_FIELDS)), new=creating)
     return obj
 
 
@@ -607,14 +607,14 @@ def save_purchase_order(
     if creating or lines is not None or instalments is not None:
         written = _write_order_lines(obj, cleaned_lines, cleaned_terms, fresh=creating)
     record_event(obj, "purchase_order.created" if creating else "purchase_order.changed", actor=actor,
-                 department=obj.department_id, data=delta(before, _order_state(obj, written)))
+                 department=obj.department_id, data=delta(before, _order_state(obj, written)), new=creating)
     return obj
 
 
 @atomic()
 def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     """Send an order to the central department's review; the rules are checked again first."""
-    from yewu.workflow.services import start_process
+    from yewu.workflow.services import read_processes, start_process
 
     obj = _ORDERS.get(order.pk, related=("supplier", "department"), lock=True)
     permissions.require(actor, "change", obj)
@@ -625,6 +625,7 @@ def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     _check_requisition_approved(req)
     check_orderable(obj.supplier)
     _check_requisition_budget(req, obj.amount, exclude=obj.pk)
+    read_processes(approvals.ORDER_KEY, approvals.CONTRACT_KEY)  # both in one statement (contract_required)
     _process_or_refuse(approvals.ORDER_KEY)
     old = obj.status
     obj.status = OrderStatus.IN_REVIEW
@@ -636,7 +637,7 @@ def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
             "amount": str(obj.amount), "delivery_date": obj.delivery_date.isoformat() if obj.delivery_date else None}
     instance = start_process(
         approvals.ORDER_KEY, actor=actor, title=f"{obj.display_number} {obj.supplier.name}"[:200],
-        form=form, record=obj, department=obj.department,
+        form=form, record=obj, department=obj.department, savepoint=False,
     )
     if instance.status == InstanceStatus.RUNNING:
         _ORDERS.update_pk(obj.pk, approval_id=instance.pk)
@@ -695,7 +696,7 @@ def amend_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
          for line in old.lines.all()],
         [{"description": i.description, "amount": i.amount, "due_on": i.due_on} for i in old.instalments.all()],
     )
-    record_event(new, "purchase_order.amended", actor=actor, department=new.department_id,
+    record_event(new, "purchase_order.amended", actor=actor, department=new.department_id, new=True,
                  data={"amends": old.pk, "version": new.version})
     return new
 
@@ -781,7 +782,7 @@ def record_receipt(
         ReceiptLine(receipt=receipt, order_line=line, accepted=acc, rejected=rej, note=note)
         for line, acc, rej, note in rows
     ])
-    record_event(receipt, "receipt.recorded", actor=actor, department=obj.department_id, data={
+    record_event(receipt, "receipt.recorded", actor=actor, department=obj.department_id, new=True, data={
         "order": obj.pk, "result": result,
         "lines": [{"line": line.pk, "accepted": str(acc), "rejected": str(rej)} for line, acc, rej, _n in rows],
     })
@@ -798,7 +799,7 @@ def record_receipt(
             number=next_number("SI"), supplier=obj.supplier, order=obj, receipt=receipt,
             description=f"{receipt.number}: {items}" + (f"\n{report}" if report else ""), reported_by=actor,
         )
-        record_event(issue, "supplier_issue.opened", actor=actor, department=obj.department_id,
+        record_event(issue, "supplier_issue.opened", actor=actor, department=obj.department_id, new=True,
                      data={"supplier": obj.supplier_id, "receipt": receipt.number, "rejected": str(rejected_total)})
     return receipt
 
@@ -869,7 +870,7 @@ def request_payment(
     payment = PaymentRequest.objects.create(
         number=next_number("PAY"), order=obj, instalment=inst, amount=value, note=note or "", requested_by=actor,
     )
-    record_event(payment, "payment.requested", actor=actor, department=obj.department_id,
+    record_event(payment, "payment.requested", actor=actor, department=obj.department_id, new=True,
                  data={"order": obj.number, "instalment": inst.seq, "amount": str(value)})
     return payment
 
@@ -1049,7 +1050,7 @@ def save_quotation(
     if was_chosen:
         data["chosen"] = [True, False]
     record_event(obj, "quotation.recorded" if creating else "quotation.requoted", actor=actor,
-                 department=req.department_id, data=data)
+                 department=req.department_id, data=data, new=creating)
     return obj
 
 
@@ -1185,7 +1186,7 @@ def save_contract(contract: PurchaseContract | None, values: dict[str, Any], *, 
     if creating:
         obj.number = next_number("PC")
     obj.save()
-    record_event(obj, "contract.created" if creating else "contract.changed", actor=actor,
+    record_event(obj, "contract.created" if creating else "contract.changed", actor=actor, new=creating,
                  department=obj.department_id, data={"order": order.display_number,
                                                   **delta(before, snapshot(obj, CONTRACT_FIELDS))})
     return obj
@@ -1213,7 +1214,7 @@ def submit_contract(contract: PurchaseContract, *, actor: Any) -> PurchaseContra
             "amount": str(obj.amount), "title": obj.title[:200], "terms": obj.terms[:20000]}
     instance = start_process(
         approvals.CONTRACT_KEY, actor=actor, title=f"{obj.display_number} {obj.title}"[:200],
-        form=form, record=obj, department=obj.department,
+        form=form, record=obj, department=obj.department, savepoint=False,
     )
     PurchaseContract.objects.filter(pk=obj.pk).update(approval=instance)
     obj.refresh_from_db(fields=["status", "approval", "approved_at"])
@@ -1318,7 +1319,7 @@ def amend_contract(
     record_event(old, "contract.superseded", actor=actor, department=old.department_id,
                  data={"status": [was, ContractStatus.SUPERSEDED], "version": new.version})
     new.save()
-    record_event(new, "contract.amended", actor=actor, department=new.department_id,
+    record_event(new, "contract.amended", actor=actor, department=new.department_id, new=True,
                  data={"amends": old.pk, "version": new.version, "order": order.display_number,
                        **delta(snapshot(old, CONTRACT_FIELDS), snapshot(new, CONTRACT_FIELDS))})
     return new

@@ -112,7 +112,7 @@ def record_consultation(
         subject=subject[:200], question=question, department=department, received_at=now,
         due_at=now + datetime.timedelta(hours=response_hours()), recorded_by=actor,
     )
-    record_event(obj, "consultation.received", actor=actor, department=department,
+    record_event(obj, "consultation.received", actor=actor, department=department, new=True,
                  data={"channel": channel, "customer": customer.pk if customer else None})
     return obj
 
@@ -240,7 +240,7 @@ def record_complaint(
         category=category, description=description, severity=severity, department=department,
         received_at=now or timezone.now(), recorded_by=actor,
     )
-    record_event(obj, "complaint.received", actor=actor, department=department,
+    record_event(obj, "complaint.received", actor=actor, department=department, new=True,
                  data={"channel": channel, "customer": customer.pk if customer else None})
     if register and actor is not None:
         _start(obj, actor)
@@ -267,7 +267,7 @@ def _start(obj: Complaint, actor: Any) -> None:
         definition, actor=actor, title=_("Complaint %(number)s") % {"number": obj.number},
         form={"complaint": obj.number, "product": obj.product, "description": obj.description[:5000],
               "recorder": actor.pk},
-        record=obj, department=obj.department,
+        record=obj, department=obj.department, savepoint=False,
     )
     Complaint.objects.filter(pk=obj.pk).update(process=instance)
     obj.refresh_from_db()

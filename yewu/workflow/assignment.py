@@ -30,7 +30,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from yewu.core.sql import Table, in_list
+from yewu.core.sql import Table, in_list, kept_cursor
 from yewu.org import resolvers
 from yewu.org.models import Delegation, Department, Employee, Position
 from yewu.org.models.employees import EmployeeStatus
@@ -56,7 +56,7 @@ def employee_of(user: Any) -> Employee | None:
             f"LEFT OUTER JOIN {q(p.table)} ON {q(p.table)}.{q('id')} = {q(e.table)}.{e.col('position_id')} "
             f"WHERE {q(e.table)}.{e.col('user_id')} = %s"
         )
-    with connection.cursor() as cursor:
+    with kept_cursor() as cursor:
         cursor.execute(sql, [user.pk])
         row = cursor.fetchone()
     if row is None:

@@ -142,7 +142,7 @@ def submit_for_review(version: ProcessVersion, *, actor: Any, form: dict | None 
     definitions.move_version(version, VersionStatus.REVIEW, actor=actor, data={"via": KEY})
     return services.start_process(
         governing, actor=actor, title=_("Publish %(version)s") % {"version": str(version)},
-        form=values, record=version,
+        form=values, record=version, savepoint=False,
     )
 
 

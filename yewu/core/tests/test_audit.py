@@ -112,6 +112,32 @@ def test_a_first_event_racing_another_first_writer_is_chained_after_theirs(actor
     assert verify_events().ok
 
 
+def test_the_first_event_of_a_new_record_inserts_its_head_without_looking_for_it(actor):
+    from django.test.utils import CaptureQueriesContext
+
+    case = ("sales.order", "72")
+    with CaptureQueriesContext(connection) as ctx, atomic():
+        record_event(case, "created", actor=actor, at=T0, new=True)
+        record_event(case, "submitted", actor=actor, at=T0 + datetime.timedelta(minutes=5))
+    head_statements = [q["sql"] for q in ctx.captured_queries if CaseHead._meta.db_table in q["sql"]]
+    assert len(head_statements) == 1 and head_statements[0].lstrip().upper().startswith("INSERT")
+    head = CaseHead.objects.get(case_type=case[0], case_id=case[1])
+    assert (head.last_seq, head.last_activity) == (2, "submitted")
+    assert verify_events().ok
+
+
+def test_a_wrong_new_record_hint_still_chains_after_the_existing_events(actor):
+    """`new=True` for a case that has events already (a caller's mistake, or a reused key): the
+    head insert finds the head there, and the event is chained after it as any other."""
+    case = ("sales.order", "73")
+    first = record_event(case, "created", actor=actor, at=T0)
+    second = record_event(case, "created", actor=actor, at=T0 + datetime.timedelta(minutes=2), new=True)
+
+    assert (second.seq, second.prev_hash, second.wait_seconds) == (2, first.hash, 120.0)
+    assert CaseHead.objects.get(case_type=case[0], case_id=case[1]).last_seq == 2
+    assert verify_events().ok
+
+
 def test_a_batch_writes_its_events_at_its_end_chained_in_order(actor):
     """One workflow step records several events: a batch writes them with one head lock and one
     insert per case, in the order they were recorded, and verification holds."""

@@ -98,3 +98,50 @@ def test_get_reads_a_row_with_its_related_rows_as_select_related_does(company):
 
     with pytest.raises(PurchaseOrder.DoesNotExist):
         table.get(10**9, related=("supplier",))
+
+
+@pytest.mark.django_db(transaction=True)  # really outside a transaction first
+def test_memo_many_computes_only_the_keys_not_remembered_in_the_transaction():
+    from django.db import transaction
+
+    from yewu.core.sql import memo, memo_many
+
+    asked = []
+
+    def compute(keys):
+        asked.append(list(keys))
+        return {k: k * 10 for k in keys}
+
+    assert memo_many([1, 2], compute) == {1: 10, 2: 20}  # outside a transaction: every time
+    assert memo_many([1, 2], compute) == {1: 10, 2: 20}
+    assert asked == [[1, 2], [1, 2]]
+    asked.clear()
+    with transaction.atomic():
+        assert memo(1, lambda: 11) == 11
+        assert memo_many([1, 2, 3], compute) == {1: 11, 2: 20, 3: 30}
+        assert memo_many([2, 3], compute) == {2: 20, 3: 30}
+        assert memo(3, lambda: 99) == 30
+    assert asked == [[2, 3]]
+    with transaction.atomic():  # a new transaction remembers nothing of the last one
+        assert memo_many([2], compute) == {2: 20}
+    assert asked == [[2, 3], [2]]
+
+
+def test_updates_go_along_an_insert_in_one_statement_on_postgresql():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = UserFactory()
+    heads = CaseHead.objects.bulk_create([CaseHead(case_type="t.b", case_id=str(i)) for i in range(3)])
+    table, head_table = Table(Notification), Table(CaseHead)
+    pk = connection.ops.quote_name("id")
+    along = [head_table.update_statement(f"{pk} = %s", [h.pk], last_seq=7 + i, last_activity=f"a{i}")
+             for i, h in enumerate(heads[:2])]
+    rows = [Notification(recipient=user, title=t, created_at=timezone.now()) for t in ("一", "二")]
+    with CaptureQueriesContext(connection) as ctx:
+        table.insert_objects(rows, ("recipient_id", "title", "body", "url", "created_at"), along=along)
+
+    assert len(ctx.captured_queries) == (1 if connection.vendor == "postgresql" else 3)
+    assert sorted(Notification.objects.values_list("pk", "title")) == [(rows[0].pk, "一"), (rows[1].pk, "二")]
+    assert list(CaseHead.objects.filter(case_type="t.b").order_by("case_id").values_list("last_seq", "last_activity")) == [
+        (7, "a0"), (8, "a1"), (0, "")]

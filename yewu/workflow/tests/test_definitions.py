@@ -241,6 +241,32 @@ def test_publishing_retires_the_previous_version_and_schedules_the_re_review(com
     assert exc.value.code == "workflow.version_retired"
 
 
+def test_several_processes_are_read_in_one_statement_and_remembered_for_the_transaction(company, draft):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from yewu.core.sql import forget
+
+    published = publish(draft, company.admin)
+    trial_only = ProcessDefinition.objects.create(key="pd_trial", name="试行", owner_department=company.sales)
+    trial = definitions.create_version(trial_only, actor=company.admin, bpmn_xml=chain("pd_trial", ["a"]))
+    definitions.set_version_status(trial, VersionStatus.REVIEW, actor=company.admin)
+    definitions.set_version_status(trial, VersionStatus.TRIAL, actor=company.admin)
+    ProcessDefinition.objects.create(key="pd_none", name="无版本", owner_department=company.sales)
+    services.startable_version("pd_purchase"), services.startable_version("pd_trial")  # versions cached
+    forget()  # the test's own transaction remembered them: start from an empty memo
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        found = services.read_processes("pd_purchase", "pd_trial", "pd_none", "pd_missing")
+        assert services.startable_version("pd_purchase").pk == published.pk  # from the memo
+        assert services.startable_version("pd_trial").pk == trial.pk
+        assert services.process_exists("pd_none") and not services.process_exists("pd_missing")
+    assert len(ctx.captured_queries) == 1
+    assert found["pd_purchase"][1][:2] == (published.pk, VersionStatus.PUBLISHED)
+    assert found["pd_trial"][1][:2] == (trial.pk, VersionStatus.TRIAL)
+    assert found["pd_none"] == (ProcessDefinition.objects.get(key="pd_none").pk, None)
+    assert found["pd_missing"] is None
+
+
 def test_changing_a_version_needs_the_grant_within_the_scope(company, draft):
     bob = company.bob.user
     with pytest.raises(DomainError) as exc:
