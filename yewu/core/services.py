@@ -17,7 +17,7 @@ from django.utils import timezone
 from yewu.core import permissions
 from yewu.core.audit import record_event
 from yewu.core.errors import CoreError, DomainError
-from yewu.core.models import Attachment, Comment, Notification, NumberSequence
+from yewu.core.models import Attachment, Comment, Copies, Notification, NumberSequence
 from yewu.core.sql import Table, kept_cursor
 
 MENTION_RE = re.compile(r"@([\w.\-]+)", re.UNICODE)
@@ -135,64 +135,36 @@ def _mention_title(actor: Any, record: models.Model) -> str:
 def notify(
     recipients: Iterable[Any], *, title: str, body: str = "", url: str = "", email: bool = True
 ) -> list[Notification]:
-    """In-app notifications now; e-mail and IM copies after commit, by the background worker."""
+    """In-app notifications now; their e-mail and IM copies are left in the outbox (`copies`),
+    which the background worker empties once the notifications have committed."""
     now = timezone.now()
-    rows = [
-        Notification(recipient=r, title=title[:200], body=body, url=url, created_at=now)
-        for r in {r.pk: r for r in recipients}.values()
-    ]
+    im = bool(settings.YEWU_IM_WEBHOOK_URL)
+    rows = []
+    for r in {r.pk: r for r in recipients}.values():
+        copies = Copies.ALL if email and r.email else Copies.IM if im else Copies.NONE
+        rows.append(Notification(recipient=r, title=title[:200], body=body, url=url, created_at=now, copies=copies))
     if not rows:
         return []
-    _NOTIFICATIONS.insert_objects(rows, ("recipient_id", "title", "body", "url", "created_at"))
-    created = rows
-    ids = [n.pk for n in created]
-    wanted = settings.YEWU_IM_WEBHOOK_URL or (email and any(n.recipient.email for n in created))
-    if ids and wanted:
-        _enqueue_delivery(ids, email)
-    return created
+    _NOTIFICATIONS.insert_objects(rows, ("recipient_id", "title", "body", "url", "created_at", "copies"))
+    if not _outbox_worker():  # a queue without Yewu's worker: a delivery job after commit
+        ids = [n.pk for n in rows if n.copies]
+        if ids:
+            from yewu.core.tasks import deliver_notifications
+
+            transaction.on_commit(lambda: deliver_notifications.enqueue(ids, email))
+    return rows
 
 
 _NOTIFICATIONS = Table(Notification)  # notify() runs on every approval step: no ORM compile
 
 
-def _enqueue_delivery(ids: list[int], email: bool) -> None:
-    """Queue the e-mail / IM copies. With the database queue the job row joins the caller's
-    transaction (an outbox: sent exactly when the notifications commit, no extra commit);
-    other queues get it after commit."""
+def _outbox_worker() -> bool:
+    """Is the task queue the database one, run by `yewu worker` (which also empties the outbox)?"""
     from django_tasks_db.backend import DatabaseBackend
 
     from yewu.core.tasks import deliver_notifications
 
-    backend = deliver_notifications.get_backend()
-    if isinstance(backend, DatabaseBackend):
-        _insert_job(backend, deliver_notifications, [ids, email])
-    else:
-        transaction.on_commit(lambda: deliver_notifications.enqueue(ids, email))
-
-
-def _insert_job(backend: Any, task: Any, args: list) -> None:
-    """The row `backend.enqueue(task, *args)` writes, inserted through yewu.core.sql: every approval
-    step queues one, and the ORM's insert plus the result object cost more than the rest of the
-    notification. Same values as django-tasks-db 0.13 writes (pinned in pyproject; the delivery
-    tests run the queued job); the backend validates the task once per process, as its enqueue does
-    every time."""
-    from django_tasks.utils import normalize_json
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
-    global _JOBS
-    if _JOBS is None:
-        backend.validate_task(task)
-        _JOBS = Table(DBTaskResult)
-    job = DBTaskResult(
-        id=backend._get_id(), args_kwargs=normalize_json({"args": args, "kwargs": {}}), priority=task.priority,
-        task_path=task.module_path, queue_name=task.queue_name,
-        run_after=task.run_after if task.run_after is not None else get_date_max(),  # as its pre_save handler does
-        backend_name=backend.alias, enqueued_at=timezone.now(),
-    )
-    _JOBS.insert_objects([job], _JOBS.all_columns)
-
-
-_JOBS: Table | None = None
+    return isinstance(deliver_notifications.get_backend(), DatabaseBackend)
 
 
 def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:

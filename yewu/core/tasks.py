@@ -11,7 +11,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 from django_tasks import task
 
-from yewu.core.models import Notification
+from yewu.core.models import Copies, Notification
 
 log = logging.getLogger(__name__)
 
@@ -34,29 +34,56 @@ def post_webhook(url: str, payload: dict, timeout: float = 5.0) -> None:
         resp.read()
 
 
+def deliver_pending(limit: int = 100) -> int:
+    """Empty up to `limit` notifications from the outbox (oldest first): each is claimed by one
+    worker (its `copies` cleared) and then sent once. Returns how many this call took; the worker
+    calls it again until it takes none."""
+    taken = 0
+    rows = list(Notification.objects.filter(copies__gt=Copies.NONE).order_by("pk")
+                .values_list("pk", "copies")[:limit])
+    for pk, copies in rows:
+        if not Notification.objects.filter(pk=pk, copies=copies).update(copies=Copies.NONE):
+            continue  # another worker took it
+        taken += 1
+        n = Notification.objects.select_related("recipient").filter(pk=pk).first()
+        if n is not None:
+            _deliver(n, email=copies == Copies.ALL)
+    return taken
+
+
 @task()
 def deliver_notifications(ids: list[int], email: bool = True) -> int:
-    """Send the e-mail and IM copies of notifications; each is sent at most once."""
+    """Send the e-mail and IM copies of these notifications; each is sent at most once. For task
+    queues other than the database one (Yewu's worker empties the outbox itself), and for jobs
+    queued before the outbox existed."""
     sent = 0
     for n in Notification.objects.filter(pk__in=ids).select_related("recipient"):
-        if email and n.recipient.email and Notification.objects.filter(
-            pk=n.pk, emailed_at__isnull=True
-        ).update(emailed_at=timezone.now()):
-            try:
-                send_mail(n.title, f"{n.body}\n\n{n.url}".strip(), None, [n.recipient.email])
-                sent += 1
-            except OSError as exc:
-                Notification.objects.filter(pk=n.pk).update(emailed_at=None)
-                log.warning("e-mail failed for notification %s: %s", n.pk, exc)
-        if settings.YEWU_IM_WEBHOOK_URL and n.pushed_at is None:
-            try:
-                post_webhook(
-                    settings.YEWU_IM_WEBHOOK_URL,
-                    webhook_payload(settings.YEWU_IM_WEBHOOK_KIND, n.title, n.body, n.url),
-                )
-                Notification.objects.filter(pk=n.pk).update(pushed_at=timezone.now())
-            except OSError as exc:
-                log.warning("IM webhook failed for notification %s: %s", n.pk, exc)
+        Notification.objects.filter(pk=n.pk).update(copies=Copies.NONE)
+        sent += _deliver(n, email=email)
+    return sent
+
+
+def _deliver(n: Notification, *, email: bool) -> int:
+    """Send one notification's copies not sent yet; returns the e-mails sent (0 or 1)."""
+    sent = 0
+    if email and n.recipient.email and Notification.objects.filter(
+        pk=n.pk, emailed_at__isnull=True
+    ).update(emailed_at=timezone.now()):
+        try:
+            send_mail(n.title, f"{n.body}\n\n{n.url}".strip(), None, [n.recipient.email])
+            sent += 1
+        except OSError as exc:
+            Notification.objects.filter(pk=n.pk).update(emailed_at=None)
+            log.warning("e-mail failed for notification %s: %s", n.pk, exc)
+    if settings.YEWU_IM_WEBHOOK_URL and n.pushed_at is None:
+        try:
+            post_webhook(
+                settings.YEWU_IM_WEBHOOK_URL,
+                webhook_payload(settings.YEWU_IM_WEBHOOK_KIND, n.title, n.body, n.url),
+            )
+            Notification.objects.filter(pk=n.pk).update(pushed_at=timezone.now())
+        except OSError as exc:
+            log.warning("IM webhook failed for notification %s: %s", n.pk, exc)
     return sent
 
 

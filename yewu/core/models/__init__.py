@@ -1,5 +1,5 @@
 from yewu.core.models.audit import CaseHead, Event, Seal
-from yewu.core.models.collab import Attachment, Comment, Notification
+from yewu.core.models.collab import Attachment, Comment, Copies, Notification
 from yewu.core.models.numbering import NumberSequence
 from yewu.core.models.saved_views import SavedView
 from yewu.core.models.security import Grant, LoginFailure
@@ -8,6 +8,7 @@ __all__ = [
     "Attachment",
     "CaseHead",
     "Comment",
+    "Copies",
     "Event",
     "Grant",
     "LoginFailure",

@@ -57,8 +57,18 @@ class Comment(models.Model):
         return self.body[:40]
 
 
+class Copies(models.IntegerChoices):
+    """Which copies of a notification the worker still has to send (its outbox)."""
+
+    NONE = 0, _("none")
+    IM = 1, _("IM only")
+    ALL = 2, _("e-mail and IM")
+
+
 class Notification(models.Model):
-    """An in-app message for one user; e-mail and IM copies are sent by a background task."""
+    """An in-app message for one user; e-mail and IM copies are sent by the background worker,
+    which takes the notifications whose `copies` are still to send (an outbox: they are sent
+    exactly when the notification commits)."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -70,12 +80,18 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
     pushed_at = models.DateTimeField(_("sent to IM at"), null=True, blank=True)
+    copies = models.PositiveSmallIntegerField(
+        _("copies to send"), choices=Copies.choices, default=Copies.NONE, db_default=Copies.NONE
+    )
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["id"], condition=models.Q(copies__gt=0), name="notification_outbox"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from yewu.core import tasks
 from yewu.core.errors import CoreError, DomainError
-from yewu.core.models import Attachment, Comment, Event, Notification
+from yewu.core.models import Attachment, Comment, Copies, Event, Notification
 from yewu.core.scopes import Scope
 from yewu.core.services import add_attachment, add_comment, mark_read, notify
 from yewu.core.tasks import deliver_notifications, webhook_payload
@@ -257,35 +257,53 @@ def test_notify_creates_one_notification_per_distinct_recipient(company):
     }
 
 
-def test_notify_queues_delivery_in_the_same_transaction(company, settings):
-    """The delivery job joins the notifications' transaction (an outbox): it exists exactly when
-    they commit."""
+def test_notify_leaves_the_copies_to_send_in_the_outbox_of_its_transaction(company, settings):
+    """The copies to send are part of the notification row (an outbox): they exist exactly when
+    the notification commits, and no job row is written for them."""
+    settings.YEWU_IM_WEBHOOK_URL = ""
     company.bob.user.email = "bob@example.com"
     company.bob.user.save()
     with pytest.raises(RuntimeError), transaction.atomic():
         notify([company.bob.user], title="Rolled back")
         raise RuntimeError
-    assert not DBTaskResult.objects.exists() and not Notification.objects.exists()
+    assert not Notification.objects.exists()
 
-    created = notify([company.bob.user], title="Order approved")
+    [created] = notify([company.bob.user], title="Order approved")
 
-    queued = DBTaskResult.objects.get()
-    assert queued.task_path == "yewu.core.tasks.deliver_notifications"
-    assert queued.args_kwargs == {"args": [[created[0].pk], True], "kwargs": {}}
+    assert Notification.objects.get(pk=created.pk).copies == Copies.ALL
+    assert not DBTaskResult.objects.exists()
 
 
-def test_notify_queues_no_delivery_when_there_is_nothing_to_send(company, settings):
+def test_notify_leaves_nothing_to_send_when_there_is_nothing_to_send(company, settings):
     settings.YEWU_IM_WEBHOOK_URL = ""
     company.bob.user.email = ""
     company.bob.user.save()
     notify([company.bob.user], title="in-app only")
     notify([company.carol.user], title="no e-mail wanted", email=False)
-    assert Notification.objects.count() == 2
-    assert not DBTaskResult.objects.exists()
+    assert list(Notification.objects.values_list("copies", flat=True)) == [Copies.NONE, Copies.NONE]
 
     settings.YEWU_IM_WEBHOOK_URL = "https://im.example.com/robot"
-    created = notify([company.carol.user], title="pushed", email=False)
-    assert DBTaskResult.objects.get().args_kwargs == {"args": [[created[0].pk], False], "kwargs": {}}
+    [pushed] = notify([company.carol.user], title="pushed", email=False)
+    [both] = notify([company.carol.user], title="both")
+    assert Notification.objects.get(pk=pushed.pk).copies == Copies.IM
+    assert Notification.objects.get(pk=both.pk).copies == Copies.ALL
+    assert tasks.deliver_pending() == 2
+    assert not Notification.objects.exclude(copies=Copies.NONE).exists()
+
+
+def test_with_another_task_queue_a_delivery_job_runs_after_commit(company, settings, mailoutbox,
+                                                                  django_capture_on_commit_callbacks):
+    """A task queue without Yewu's worker (which empties the outbox): the copies are sent by a job
+    queued when the notifications commit."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.YEWU_IM_WEBHOOK_URL = ""
+    with django_capture_on_commit_callbacks(execute=True):
+        [n] = notify([company.bob.user], title="Order approved")
+
+    assert [m.subject for m in mailoutbox] == ["Order approved"]
+    n.refresh_from_db()
+    assert (n.copies, n.emailed_at is not None) == (Copies.NONE, True)
+    assert not DBTaskResult.objects.exists()
 
 
 def test_notify_without_recipients_does_nothing(db, django_capture_on_commit_callbacks):
@@ -332,6 +350,39 @@ def test_delivery_sends_each_email_once(company, mailoutbox, posted):
     n.refresh_from_db()
     assert n.emailed_at is not None
     assert posted == []
+
+
+def test_the_outbox_is_emptied_oldest_first_in_batches_and_each_copy_sent_once(company, settings, mailoutbox,
+                                                                               posted):
+    settings.YEWU_IM_WEBHOOK_URL = "https://robot.example.cn/send"
+    nobody = UserFactory(username="noaddress", email="")
+    first = notify([company.bob.user], title="one") + notify([company.bob.user], title="two")
+    notify([nobody], title="IM only")
+    notify([company.carol.user], title="IM, no e-mail wanted", email=False)
+
+    assert tasks.deliver_pending(limit=2) == 2
+    assert [m.subject for m in mailoutbox] == ["one", "two"]
+    assert set(Notification.objects.filter(copies=Copies.NONE).values_list("pk", flat=True)) == {n.pk for n in first}
+    assert tasks.deliver_pending() == 2
+    assert tasks.deliver_pending() == 0
+    assert [m.subject for m in mailoutbox] == ["one", "two"]  # no e-mail without an address or wish
+    assert [p[1]["text"]["content"] for p in posted] == ["one", "two", "IM only", "IM, no e-mail wanted"]
+    assert Notification.objects.filter(pushed_at__isnull=True).count() == 0
+
+
+def test_a_notification_taken_by_another_worker_is_not_sent_again(company, monkeypatch, mailoutbox):
+    [n] = notify([company.bob.user], title="Order approved")
+    real_update = tasks.Notification.objects.filter
+
+    def another_worker_first(*args, **kwargs):
+        qs = real_update(*args, **kwargs)
+        if kwargs.get("copies") == Copies.ALL:  # our claim: the other worker has just claimed it
+            Notification.objects.filter(pk=n.pk).update(copies=Copies.NONE)
+        return qs
+
+    monkeypatch.setattr(tasks.Notification.objects, "filter", another_worker_first)
+    assert tasks.deliver_pending() == 0
+    assert mailoutbox == []
 
 
 def test_delivery_skips_email_when_not_wanted_or_no_address(company, mailoutbox):

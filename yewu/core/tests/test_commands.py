@@ -235,6 +235,19 @@ def test_worker_once_runs_queued_tasks_and_seals(company):
     assert "1 seals verified" in out
 
 
+@pytest.mark.django_db(transaction=True)
+def test_worker_once_sends_the_copies_waiting_in_the_notification_outbox(company, mailoutbox):
+    from yewu.core.models import Copies, Notification
+    from yewu.core.services import notify
+
+    company.bob.user.email = "bob@example.com"
+    company.bob.user.save()
+    notify([company.bob.user], title="待审批：PO-2026-000001")
+    run("worker", "--once", "--seal-interval", "0")
+    assert [m.subject for m in mailoutbox] == ["待审批：PO-2026-000001"]
+    assert not Notification.objects.exclude(copies=Copies.NONE).exists()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -145,3 +145,40 @@ def test_updates_go_along_an_insert_in_one_statement_on_postgresql():
     assert sorted(Notification.objects.values_list("pk", "title")) == [(rows[0].pk, "一"), (rows[1].pk, "二")]
     assert list(CaseHead.objects.filter(case_type="t.b").order_by("case_id").values_list("last_seq", "last_activity")) == [
         (7, "a0"), (8, "a1"), (0, "")]
+
+
+def test_the_kept_cursor_is_used_again_until_the_connection_or_its_logging_changes():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yewu.core.sql import kept_cursor
+
+    with kept_cursor() as first:
+        first.execute("SELECT 1")
+    with kept_cursor() as again:
+        assert again is first
+    with CaptureQueriesContext(connection) as ctx:  # logged queries: a logging cursor
+        with kept_cursor() as logged:
+            logged.execute("SELECT 2")
+        assert logged is not first
+    assert [q["sql"] for q in ctx.captured_queries] == ["SELECT 2"]
+    with kept_cursor() as plain:
+        assert plain is not logged
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_kept_cursor_follows_a_new_connection():
+    from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+    from yewu.core.sql import kept_cursor
+
+    with kept_cursor() as before:
+        before.execute("SELECT 1")
+    connection.close()
+    if connection.connection is not None:  # SQLite's in-memory test database stays open: pretend
+        db = connections[DEFAULT_DB_ALIAS]
+        db.__dict__["_yewu_cursor"] = (object(), *db.__dict__["_yewu_cursor"][1:])
+    with kept_cursor() as after:
+        after.execute("SELECT 1")
+        assert after.fetchone()[0] == 1
+    assert after is not before

@@ -1,4 +1,5 @@
-"""`yewu worker`: run queued background tasks (django-tasks-db) and seal audit events periodically.
+"""`yewu worker`: run queued background tasks (django-tasks-db), send the e-mail and IM copies of
+notifications (the outbox), and seal audit events periodically.
 
 Stops cleanly on SIGTERM / SIGINT: a running task or seal is finished first; a second signal
 stops at once. `--once` processes what is queued, seals once, and exits (for tests and scripts).
@@ -28,6 +29,7 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 from yewu.core import periodic
 from yewu.core.management.commands.audit import seal_now
 from yewu.core.runtime import settle
+from yewu.core.tasks import deliver_pending
 
 logger = logging.getLogger("yewu.worker")
 
@@ -66,6 +68,15 @@ class SealingWorker(Worker):
                     return None, False
                 raise
 
+    def deliver(self) -> int:
+        """Send the e-mail and IM copies waiting in the notification outbox (a batch per round)."""
+        try:
+            return deliver_pending()
+        except Exception:  # keep the worker alive; the next round tries again
+            logger.exception("Delivering notifications failed")
+            close_old_connections()
+            return 0
+
     def seal(self) -> None:
         try:
             seal = seal_now()
@@ -96,6 +107,8 @@ class SealingWorker(Worker):
             if not self.once and self.seal_interval and time.monotonic() >= next_seal:
                 self.seal()
                 next_seal = time.monotonic() + self.seal_interval
+                continue
+            if self.deliver():
                 continue
             task_result, retrieved = self.claim_next()
             if task_result is not None:
