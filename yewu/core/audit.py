@@ -167,7 +167,7 @@ def _write(events: list[Event]) -> None:
                 head = _locked_head(case_type, case_id)
                 _chain(head, case_events)
             heads.append(head)
-        pk = connection.ops.quote_name(_HEADS.meta.pk.column)
+        pk = _HEADS.col("id")
         _EVENTS.insert_objects(events, _EVENT_COLUMNS, along=[  # on PostgreSQL: one statement
             _HEADS.update_statement(
                 f"{pk} = %s", [head.pk], last_seq=head.last_seq, last_hash=head.last_hash,

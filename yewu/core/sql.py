@@ -17,7 +17,9 @@ import functools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models import signals
+from django.db.models.base import ModelState
 
 
 class Statement(NamedTuple):
@@ -39,6 +41,7 @@ class Table:
             if f.get_internal_type() not in ("DecimalField", "JSONField", "UUIDField", "BinaryField", "FloatField")
         }
         self._sql: dict[Any, str] = {}
+        self._cols: dict[str, str] = {}
         self._readers: dict[Any, list] = {}
         self._kinds: list | None = None
 
@@ -48,10 +51,10 @@ class Table:
         """`value` as the database takes it for column `name` (for parameters of a WHERE)."""
         return self._prep(name, value)
 
-    def _prep(self, name: str, value: Any) -> Any:
+    def _prep(self, name: str, value: Any, db: Any = None) -> Any:
         if type(value) in _PLAIN and name in self.plain:  # written unchanged: skip the field's adapter
             return value
-        return self.fields[name].get_db_prep_save(value, connection)
+        return self.fields[name].get_db_prep_save(value, db or _db())
 
     def insert(self, rows: Sequence[dict[str, Any]], along: Sequence[Statement] = ()) -> list[int]:
         """Insert rows (dicts of attname → value, all with the same keys); returns their ids in order.
@@ -63,9 +66,10 @@ class Table:
         if not rows:
             return []
         names = tuple(rows[0])
-        q = connection.ops.quote_name
-        combined = bool(along) and connection.vendor == "postgresql"
-        key = ("insert", names, len(rows), connection.vendor, tuple(s.sql for s in along) if combined else ())
+        db = _db()
+        q = db.ops.quote_name
+        combined = bool(along) and db.vendor == "postgresql"
+        key = ("insert", names, len(rows), db.vendor, tuple(s.sql for s in along) if combined else ())
         sql = self._sql.get(key)
         if sql is None:
             one = "(" + ", ".join(["%s"] * len(names)) + ")"
@@ -76,8 +80,8 @@ class Table:
             if combined:
                 sql = "WITH " + ", ".join(f"{q(f'along_{i}')} AS ({s.sql})" for i, s in enumerate(along)) + " " + sql
             self._sql[key] = sql
-        params = [self._prep(n, row[n]) for row in rows for n in names]
-        with kept_cursor() as cursor:
+        params = [self._prep(n, row[n], db) for row in rows for n in names]
+        with kept_cursor(db) as cursor:
             if combined:
                 params = [p for s in along for p in s.params] + params
             else:
@@ -100,7 +104,7 @@ class Table:
             if not given:
                 obj.pk = pk
             obj._state.adding = False
-            obj._state.db = connection.alias
+            obj._state.db = DEFAULT_DB_ALIAS
 
     def as_read(self, objs: Iterable[models.Model]) -> None:
         """Give decimals, dates and times of just-written instances the form reading the rows back
@@ -131,8 +135,9 @@ class Table:
     def update_statement(self, where: str, params: Sequence[Any], **values: Any) -> Statement:
         """The statement `update` runs, not run (e.g. to go `along` an insert)."""
         names = tuple(values)
-        q = connection.ops.quote_name
-        key = ("update", names, where, connection.vendor)
+        db = _db()
+        q = db.ops.quote_name
+        key = ("update", names, where, db.vendor)
         sql = self._sql.get(key)
         if sql is None:
             sets = []
@@ -140,44 +145,67 @@ class Table:
                 col = q(self.fields[n].column)
                 sets.append(f"{col} = {col} + %s" if isinstance(values[n], Increment) else f"{col} = %s")
             sql = self._sql[key] = f"UPDATE {q(self.table)} SET {', '.join(sets)} WHERE {where}"
-        args = [v.by if isinstance(v, Increment) else self._prep(n, v) for n, v in values.items()]
+        args = [v.by if isinstance(v, Increment) else self._prep(n, v, db) for n, v in values.items()]
         return Statement(sql, [*args, *params])
 
     def update_pk(self, pk: Any, **values: Any) -> int:
-        return self.update(f"{connection.ops.quote_name(self.meta.pk.column)} = %s", [pk], **values)
+        return self.update(f"{self.col(self.meta.pk.attname)} = %s", [pk], **values)
 
     # --- reading ---------------------------------------------------------------------------------
 
     def columns_sql(self, names: Sequence[str] | None = None, alias: str | None = None) -> str:
-        q = connection.ops.quote_name
+        q = _db().ops.quote_name
         prefix = f"{q(alias or self.table)}."
         return ", ".join(prefix + q(self.fields[n].column) for n in (names or self.all_columns))
 
     def reader(self, names: Sequence[str] | None = None):
-        """A function turning a row of `names` columns (in that order) into a model instance."""
+        """A function turning a row of `names` columns (in that order) into a model instance, as
+        `Model.from_db` does (values converted by the fields' converters). Models without their
+        own `__init__` / `from_db` and without init signal receivers are made without running
+        `Model.__init__` (its per-field setattr cost more than the statement on a hot read)."""
         names = tuple(names or self.all_columns)
-        key = (names, connection.vendor)
-        converters = self._readers.get(key)
-        if converters is None:
+        db = _db()
+        key = (names, db.vendor)
+        hit = self._readers.get(key)
+        if hit is None:
             converters = []
-            for n in names:
+            for i, n in enumerate(names):
                 field = self.fields[n]
                 col = field.get_col(self.table)
-                convs = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
-                converters.append((convs, col))
-            self._readers[key] = converters
-        model, alias = self.model, connection.alias
+                convs = db.ops.get_db_converters(col) + field.get_db_converters(db)
+                if convs:
+                    converters.append((i, convs, col))
+            hit = self._readers[key] = (converters, self._plain_init())
+        converters, plain = hit
+        model = self.model
 
         def read(row: Sequence[Any]) -> models.Model:
             values = list(row)
-            for i, (convs, col) in enumerate(converters):
-                value = values[i]
-                for conv in convs:
-                    value = conv(value, col, connection)
-                values[i] = value
-            return model.from_db(alias, names, values)
+            if converters:
+                conn = _db()
+                for i, convs, col in converters:
+                    value = values[i]
+                    for conv in convs:
+                        value = conv(value, col, conn)
+                    values[i] = value
+            if not plain:
+                return model.from_db(DEFAULT_DB_ALIAS, names, values)
+            obj = model.__new__(model)
+            state = obj._state = ModelState()
+            state.adding, state.db = False, DEFAULT_DB_ALIAS
+            obj.__dict__.update(zip(names, values, strict=True))
+            return obj
 
         return read
+
+    def _plain_init(self) -> bool:
+        model = self.model
+        return (
+            model.__init__ is models.Model.__init__
+            and model.from_db.__func__ is models.Model.from_db.__func__
+            and not signals.pre_init.has_listeners(model)
+            and not signals.post_init.has_listeners(model)
+        )
 
     def select(
         self, where: str, params: Sequence[Any], *, names: Sequence[str] | None = None,
@@ -185,17 +213,18 @@ class Table:
     ) -> list[models.Model]:
         """Instances of the rows matching `where` (SQL on this table's columns)."""
         names = tuple(names or self.all_columns)
-        key = ("select", names, where, order_by, for_update, connection.vendor)
+        db = _db()
+        key = ("select", names, where, order_by, for_update, db.vendor)
         sql = self._sql.get(key)
         if sql is None:
-            sql = f"SELECT {self.columns_sql(names)} FROM {connection.ops.quote_name(self.table)} WHERE {where}"
+            sql = f"SELECT {self.columns_sql(names)} FROM {db.ops.quote_name(self.table)} WHERE {where}"
             if order_by:
                 sql += f" ORDER BY {order_by}"
-            if for_update and connection.features.has_select_for_update:
+            if for_update and db.features.has_select_for_update:
                 sql += " FOR UPDATE"
             self._sql[key] = sql
         read = self.reader(names)
-        with kept_cursor() as cursor:
+        with kept_cursor(db) as cursor:
             cursor.execute(sql, list(params))
             return [read(row) for row in cursor.fetchall()]
 
@@ -204,10 +233,11 @@ class Table:
         (and `.select_for_update(of=("self",))` with `lock`: only this table's row is locked), in
         one prepared statement. `related`: forward foreign keys of this model (one level); raises
         the model's DoesNotExist."""
-        key = ("get", tuple(related), lock, connection.vendor)
+        db = _db()
+        key = ("get", tuple(related), lock, db.vendor)
         hit = self._sql.get(key)
         if hit is None:
-            q = connection.ops.quote_name
+            q = db.ops.quote_name
             me = q(self.table)
             columns, joins, parts = [self.columns_sql()], [], []
             for name in related:
@@ -223,12 +253,12 @@ class Table:
                 parts.append((field, other, other.all_columns.index(other.meta.pk.attname)))
             sql = (f"SELECT {', '.join(columns)} FROM {me} {' '.join(joins)} "
                    f"WHERE {me}.{q(self.meta.pk.column)} = %s")
-            if lock and connection.features.has_select_for_update:
-                sql += f" FOR UPDATE OF {me}" if connection.features.has_select_for_update_of else " FOR UPDATE"
+            if lock and db.features.has_select_for_update:
+                sql += f" FOR UPDATE OF {me}" if db.features.has_select_for_update_of else " FOR UPDATE"
             hit = self._sql[key] = (sql, parts)
         sql, parts = hit
-        with kept_cursor() as cursor:
-            cursor.execute(sql, [self._prep(self.meta.pk.attname, pk)])
+        with kept_cursor(db) as cursor:
+            cursor.execute(sql, [self._prep(self.meta.pk.attname, pk, db)])
             row = cursor.fetchone()
         if row is None:
             raise self.model.DoesNotExist(f"{self.meta.object_name} matching pk={pk!r} does not exist.")
@@ -244,28 +274,39 @@ class Table:
     def values(self, where: str, params: Sequence[Any], *, names: Sequence[str], limit: int = 0) -> list[tuple]:
         """Raw column values (no conversion: use it for ids, text and numbers)."""
         names = tuple(names)
-        key = ("values", names, where, limit, connection.vendor)
+        db = _db()
+        key = ("values", names, where, limit, db.vendor)
         sql = self._sql.get(key)
         if sql is None:
             sql = self._sql[key] = (
-                f"SELECT {self.columns_sql(names)} FROM {connection.ops.quote_name(self.table)} WHERE {where}"
+                f"SELECT {self.columns_sql(names)} FROM {db.ops.quote_name(self.table)} WHERE {where}"
                 + (f" LIMIT {int(limit)}" if limit else "")
             )
-        with kept_cursor() as cursor:
+        with kept_cursor(db) as cursor:
             cursor.execute(sql, list(params))
             return cursor.fetchall()
 
     def col(self, name: str) -> str:
-        return connection.ops.quote_name(self.fields[name].column)
+        """The quoted column of field `name` (attname), for WHERE clauses (one database per process)."""
+        quoted = self._cols.get(name)
+        if quoted is None:
+            quoted = self._cols[name] = _db().ops.quote_name(self.fields[name].column)
+        return quoted
+
+
+def _db() -> Any:
+    """This thread's database connection object (`connection` is a proxy that looks it up again
+    on every attribute it is asked for)."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 @contextlib.contextmanager
-def kept_cursor() -> Iterator[Any]:
+def kept_cursor(db: Any = None) -> Iterator[Any]:
     """`connection.cursor()`, kept and used again while the database connection (and whether its
     queries are logged) stays the same: making Django's cursor for each statement cost about a
     third of the CPU of a one-row statement on PostgreSQL. Errors are wrapped and execute wrappers
     run as with any Django cursor; the block must not close it."""
-    db = connections[DEFAULT_DB_ALIAS]
+    db = db or _db()
     kept = db.__dict__.get("_yewu_cursor")
     if kept is None or kept[0] is not db.connection or kept[1] != db.queries_logged or db.connection is None:
         made = db.cursor()  # connects when needed
@@ -326,7 +367,7 @@ def memo_many(keys: list, compute: Any) -> dict:
 
 def _memo_values() -> dict | None:
     """The current transaction's memo (None outside a transaction)."""
-    conn = connection
+    conn = _db()  # the thread's own connection (the `connection` proxy is shared by threads)
     if not conn.in_atomic_block:
         return None
     marker = conn.run_on_commit
@@ -338,4 +379,4 @@ def _memo_values() -> dict | None:
 
 def forget(**_: Any) -> None:
     """Drop every transaction memo (a signal receiver: takes and ignores the signal's arguments)."""
-    connection.__dict__.pop("_yewu_memo", None)
+    _db().__dict__.pop("_yewu_memo", None)

@@ -182,3 +182,19 @@ def test_the_kept_cursor_follows_a_new_connection():
         after.execute("SELECT 1")
         assert after.fetchone()[0] == 1
     assert after is not before
+
+
+def test_rows_read_behave_as_the_orms_instances_saved_related_and_deferred():
+    user = UserFactory(username="reader")
+    [n] = Notification.objects.bulk_create([Notification(recipient=user, title="旧", url="/x/")])
+    table = Table(Notification)
+    [read] = table.select(f"{table.col('id')} = %s", [n.pk])
+    assert (read._state.adding, read._state.db) == (False, "default")
+    assert read.recipient == user and read.recipient_id == user.pk
+    read.title = "新"
+    read.save(update_fields=["title"])  # an update of the row, not an insert
+    assert list(Notification.objects.values_list("pk", "title")) == [(n.pk, "新")]
+    [partial] = table.select(f"{table.col('id')} = %s", [n.pk], names=("id", "title"))
+    assert partial.get_deferred_fields() >= {"url", "recipient_id"}
+    assert partial.url == "/x/"  # loaded on first use, as the ORM's deferred fields are
+    assert read == Notification.objects.get(pk=n.pk)
