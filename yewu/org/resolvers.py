@@ -34,7 +34,7 @@ def department_by_code(code: str) -> Department | None:
 # they go through prepared statements (yewu.core.sql) with the employees' logins in the same row; the
 # conditions and the order are the ones the ORM queries had (tested against them in test_resolvers).
 _EMPLOYEES, _USERS, _POSITIONS = Table(Employee), Table(get_user_model()), Table(Position)
-_DEPARTMENTS, _PART_TIME = Table(Department), Table(PartTimePosition)
+_DEPARTMENTS, _PART_TIME, _DELEGATIONS = Table(Department), Table(PartTimePosition), Table(Delegation)
 _SQL: dict[tuple, str] = {}
 
 
@@ -45,9 +45,25 @@ def _employees(kind: str, params: list) -> list[Employee]:
     if sql is None:
         sql = _SQL[key] = _employees_sql(kind)
     with kept_cursor() as cursor:
-        cursor.execute(sql, [EmployeeStatus.ACTIVE, *params])
+        cursor.execute(sql, [*_now_params(), EmployeeStatus.ACTIVE, *params])
         rows = cursor.fetchall()
     return [employee for employee, _user in _linked(rows, employee_first=True)]
+
+
+def _delegated_sql(employee_id: str) -> str:
+    """A last column of the holder and login reads: has this employee a delegation in force now?
+    An approval step that opens for them then needs no read of its own to know that nobody stands
+    in (see workflow.assignment.delegates_for); which delegate it is is read only when one has."""
+    q, t = connection.ops.quote_name, _DELEGATIONS
+    return (
+        f"EXISTS (SELECT 1 FROM {q(t.table)} dg WHERE dg.{t.col('principal_id')} = {employee_id} "
+        f"AND dg.{t.col('cancelled_at')} IS NULL AND dg.{t.col('starts_at')} <= %s AND dg.{t.col('ends_at')} > %s)"
+    )
+
+
+def _now_params() -> list:
+    now = timezone.now()
+    return [_DELEGATIONS.prep("starts_at", now), _DELEGATIONS.prep("ends_at", now)]
 
 
 def _linked(rows: list[tuple], *, employee_first: bool) -> list[tuple[Employee | None, Any]]:
@@ -55,14 +71,16 @@ def _linked(rows: list[tuple], *, employee_first: bool) -> list[tuple[Employee |
     outer join), each cached on the other as `select_related` would."""
     first, second = (_EMPLOYEES, _USERS) if employee_first else (_USERS, _EMPLOYEES)
     read_first, read_second, n = first.reader(), second.reader(), len(first.all_columns)
+    end = n + len(second.all_columns)
     second_pk = n + second.all_columns.index(second.meta.pk.attname)
     out = []
     for row in rows:
         one = read_first(row[:n])
-        two = read_second(row[n:]) if row[second_pk] is not None else None
+        two = read_second(row[n:end]) if row[second_pk] is not None else None
         employee, user = (one, two) if employee_first else (two, one)
         if employee is not None:
             Employee.user.field.set_cached_value(employee, user)
+            employee._delegated_now = bool(row[end])  # _delegated_sql
         if user is not None:
             user._state.fields_cache["employee"] = employee
         out.append((employee, user))
@@ -103,7 +121,8 @@ def _employees_sql(kind: str) -> str:
     }[kind]
     order_sql = (f"p.{p.col('rank')} DESC, {ecol('employee_no')}" if order == "head" else ecol("employee_no"))
     return (
-        f"SELECT {e.columns_sql(alias='e')}, {u.columns_sql(alias='u')} FROM {q(e.table)} e "
+        f"SELECT {e.columns_sql(alias='e')}, {u.columns_sql(alias='u')}, {_delegated_sql(f'e.{q(e.meta.pk.column)}')} "
+        f"FROM {q(e.table)} e "
         f"LEFT OUTER JOIN {q(u.table)} u ON u.{q(u.meta.pk.column)} = {ecol('user_id')} "
         f"LEFT OUTER JOIN {q(p.table)} p ON p.{q('id')} = {ecol('position_id')} "
         f"WHERE {ecol('status')} = %s AND {where} ORDER BY {order_sql}{limit}"
@@ -124,13 +143,14 @@ def logins(*, usernames: list[str] | None = None, ids: list[int] | None = None) 
     if sql is None:
         q = connection.ops.quote_name
         sql = _SQL[key] = (
-            f"SELECT {u.columns_sql(alias='u')}, {e.columns_sql(alias='e')} FROM {q(u.table)} u "
+            f"SELECT {u.columns_sql(alias='u')}, {e.columns_sql(alias='e')}, "
+            f"{_delegated_sql(f'e.{q(e.meta.pk.column)}')} FROM {q(u.table)} u "
             f"LEFT OUTER JOIN {q(e.table)} e ON e.{e.col('user_id')} = u.{q(u.meta.pk.column)} "
             f"WHERE u.{u.col(column if column == 'username' else u.meta.pk.attname)} IN {in_list(len(values))} "
             f"AND u.{u.col('is_active')} = %s"
         )
     with kept_cursor() as cursor:
-        cursor.execute(sql, [*values, True])
+        cursor.execute(sql, [*_now_params(), *values, True])
         rows = cursor.fetchall()
     return [user for _employee, user in _linked(rows, employee_first=False)]
 

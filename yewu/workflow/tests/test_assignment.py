@@ -186,6 +186,32 @@ def test_delegate_for_returns_the_delegate_and_the_principal_while_in_force(comp
     assert assignment.delegate_for(company.admin, "expense") == (company.admin, None)
 
 
+def test_people_found_by_a_rule_bring_whether_a_delegation_is_in_force_and_save_its_read(company, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yewu.org import resolvers
+
+    now = timezone.now()
+    hour = datetime.timedelta(hours=1)
+    DelegationFactory(principal=company.dave, delegate=org.eve, starts_at=now - hour, ends_at=now + hour)
+    DelegationFactory(principal=company.alice, delegate=org.eve, starts_at=now - 3 * hour, ends_at=now - hour)
+    DelegationFactory(principal=company.bob, delegate=org.eve, starts_at=now + hour, ends_at=now + 2 * hour)
+    DelegationFactory(principal=company.carol, delegate=org.eve, starts_at=now - hour, ends_at=now + hour,
+                      cancelled_at=now - datetime.timedelta(minutes=5))
+    people = {e.pk: e for e in [company.dave, company.alice, company.bob, company.carol]}
+    found = resolvers.logins(ids=[e.user_id for e in people.values()])
+    assert {u.employee.pk: u.employee._delegated_now for u in found} == {
+        company.dave.pk: True, company.alice.pk: False, company.bob.pk: False, company.carol.pk: False}
+
+    quiet = [u for u in found if u.pk != company.dave.user_id]
+    with CaptureQueriesContext(connection) as ctx:
+        assert assignment.delegates_for(quiet, "expense") == [(u, None) for u in quiet]
+    assert ctx.captured_queries == []  # nobody stands in: known from the rule's own read
+    assert assignment.delegates_for(found, "expense")[[u.pk for u in found].index(company.dave.user_id)] == (
+        org.eve.user, company.dave.user)
+
+
 # --- through a running approval ------------------------------------------------------------------
 
 
