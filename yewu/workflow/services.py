@@ -105,11 +105,48 @@ def _lock(instance: ProcessInstance | int) -> ProcessInstance:
         row = cursor.fetchone()
     if row is None:
         raise ProcessInstance.DoesNotExist(f"approval {pk} does not exist")
+    return _locked(row, n_instance, n_user, n_dept)
+
+
+def _locked(row: tuple, n_instance: int, n_user: int, n_dept: int) -> ProcessInstance:
     locked = _INSTANCES.reader()(row[:n_instance])
-    locked.requester = _users().reader()(row[n_instance:n_instance + n_user])
-    locked.department = _DEPARTMENTS.reader()(row[n_instance + n_user:n_instance + n_user + n_dept])
-    locked.version = _version(locked.version_id, row[-2], row[-1])
+    end = n_instance + n_user
+    locked.requester = _users().reader()(row[n_instance:end])
+    locked.department = _DEPARTMENTS.reader()(row[end:end + n_dept])
+    locked.version = _version(locked.version_id, row[end + n_dept], row[end + n_dept + 1])
     return locked
+
+
+def _lock_with_rows(task: Task) -> tuple[ProcessInstance, list[Task]]:
+    """`_lock(task.instance_id)` and the approval's task rows a decision on `task` needs: the task,
+    the rest of its step, every live row and the approvals that stand (for "a duplicate approver
+    approves once" when the next step opens), by order then id.
+
+    On PostgreSQL the rows are read by a second statement once the lock is held: a statement that
+    waited for the lock sees the locked row as the other writer left it, but rows it joins as they
+    were when it began (two clicks would both find the task open). SQLite takes the database's
+    write lock when the transaction begins (transaction_mode IMMEDIATE), so one statement reads
+    both there."""
+    if not _writers_serialised():
+        instance = _lock(task.instance_id)
+        c = _TASKS.col
+        rows = _TASKS.select(
+            f"{c('instance_id')} = %s AND ({c('id')} = %s OR {c('spiff_task')} = %s OR {c('status')} IN (%s, %s) "
+            f"OR ({c('decision')} = %s AND {c('spiff_task')} <> ''))",
+            [instance.pk, task.pk, task.spiff_task, *LIVE, Decision.APPROVED], order_by=f"{c('order')}, {c('id')}",
+        )
+        return instance, rows
+    sql, n_instance, n_user, n_dept = _lock_sql(with_rows=True)
+    with kept_cursor() as cursor:
+        cursor.execute(sql, [task.pk, task.spiff_task, *LIVE, Decision.APPROVED, task.instance_id])
+        found = cursor.fetchall()
+    if not found:
+        raise ProcessInstance.DoesNotExist(f"approval {task.instance_id} does not exist")
+    instance = _locked(found[0], n_instance, n_user, n_dept)
+    start = n_instance + n_user + n_dept + 2
+    read, pk_at = _TASKS.reader(), start + _TASKS.all_columns.index("id")
+    rows = [read(row[start:]) for row in found if row[pk_at] is not None]
+    return instance, rows
 
 
 _INSTANCES = Table(ProcessInstance)
@@ -123,25 +160,46 @@ def _users() -> Table:
     return Table(get_user_model())  # the user model is known once apps are loaded, not at import
 
 
-def _lock_sql() -> tuple[str, int, int, int]:
-    hit = _LOCK_SQL.get(connection.vendor)
+def _writers_serialised() -> bool:
+    """Does each transaction hold the database's write lock from its start (SQLite, IMMEDIATE)?"""
+    return connection.vendor == "sqlite" and (
+        str(connection.settings_dict.get("OPTIONS", {}).get("transaction_mode", "")).upper() == "IMMEDIATE"
+    )
+
+
+def _lock_sql(*, with_rows: bool = False) -> tuple[str, int, int, int]:
+    key = (connection.vendor, with_rows)
+    hit = _LOCK_SQL.get(key)
     if hit is None:
         q = connection.ops.quote_name
         users, depts = _users(), _DEPARTMENTS
         version = ProcessVersion._meta.db_table
+        me = q(_INSTANCES.table)
+        rows_columns = rows_join = order = ""
+        if with_rows:
+            def c(name: str) -> str:
+                return f"t.{_TASKS.col(name)}"
+
+            rows_columns = f", {_TASKS.columns_sql(alias='t')}"
+            rows_join = (
+                f"LEFT OUTER JOIN {q(_TASKS.table)} t ON {c('instance_id')} = {me}.{q('id')} AND ({c('id')} = %s "
+                f"OR {c('spiff_task')} = %s OR {c('status')} IN (%s, %s) "
+                f"OR ({c('decision')} = %s AND {c('spiff_task')} <> '')) "
+            )
+            order = f" ORDER BY {c('order')}, {c('id')}"
         sql = (
             f"SELECT {_INSTANCES.columns_sql()}, {users.columns_sql()}, {depts.columns_sql()}, "
-            f"{q(version)}.{q('status')}, {q(version)}.{q('created_at')} FROM {q(_INSTANCES.table)} "
+            f"{q(version)}.{q('status')}, {q(version)}.{q('created_at')}{rows_columns} FROM {me} "
             f"INNER JOIN {q(users.table)} ON {q(users.table)}.{q(users.meta.pk.column)} = "
-            f"{q(_INSTANCES.table)}.{_INSTANCES.col('requester_id')} "
+            f"{me}.{_INSTANCES.col('requester_id')} "
             f"INNER JOIN {q(depts.table)} ON {q(depts.table)}.{q('id')} = "
-            f"{q(_INSTANCES.table)}.{_INSTANCES.col('department_id')} "
-            f"INNER JOIN {q(version)} ON {q(version)}.{q('id')} = {q(_INSTANCES.table)}.{_INSTANCES.col('version_id')} "
-            f"WHERE {q(_INSTANCES.table)}.{q('id')} = %s"
+            f"{me}.{_INSTANCES.col('department_id')} "
+            f"INNER JOIN {q(version)} ON {q(version)}.{q('id')} = {me}.{_INSTANCES.col('version_id')} "
+            f"{rows_join}WHERE {me}.{q('id')} = %s{order}"
         )
         if connection.features.has_select_for_update_of:
-            sql += f" FOR UPDATE OF {q(_INSTANCES.table)}"
-        hit = _LOCK_SQL[connection.vendor] = (
+            sql += f" FOR UPDATE OF {me}"
+        hit = _LOCK_SQL[key] = (
             sql, len(_INSTANCES.all_columns), len(users.all_columns), len(depts.all_columns)
         )
     return hit
@@ -632,18 +690,12 @@ def _clean_form(version: Any, form: Any, *, actor: Any, defer_attachments: bool 
 
 def _task_for_update(task: Task, actor: Any) -> tuple[ProcessInstance, Task]:
     """Lock the approval, re-read the task, and check that `actor` may act on it now."""
-    instance = _lock(task.instance_id)
-    # One read for the task, the rest of its step, every live row of the approval and the approvals
-    # that stand (for "a duplicate approver approves once" when the next step opens).
-    c = _TASKS.col
-    rows = _TASKS.select(
-        f"{c('instance_id')} = %s AND ({c('id')} = %s OR {c('spiff_task')} = %s OR {c('status')} IN (%s, %s) "
-        f"OR ({c('decision')} = %s AND {c('spiff_task')} <> ''))",
-        [instance.pk, task.pk, task.spiff_task, *LIVE, Decision.APPROVED], order_by=f"{c('order')}, {c('id')}",
-    )
+    instance, rows = _lock_with_rows(task)
     for r in rows:
         r.instance = instance
-    task = next(r for r in rows if r.pk == task.pk)
+    task = next((r for r in rows if r.pk == task.pk), None)
+    if task is None:
+        raise Task.DoesNotExist("the task does not exist")
     if task.assignee_id == actor.pk:
         task.assignee = actor  # the principal (rare) is read when an event names it
     instance._rows = rows  # taken by _decide_locked (one read instead of three)
