@@ -630,14 +630,15 @@ def submit_purchase_order(order: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     old = obj.status
     obj.status = OrderStatus.IN_REVIEW
     obj.needs_contract = approvals.contract_required(obj.amount, important=obj.important)
-    _ORDERS.update_pk(obj.pk, status=obj.status, needs_contract=obj.needs_contract)
+    moved = _ORDERS.update_statement(f"{_ORDERS.col('id')} = %s", [obj.pk], status=obj.status,
+                                     needs_contract=obj.needs_contract)  # written with the approval
     record_event(obj, "purchase_order.submitted", actor=actor, department=obj.department_id,
                  data={"status": [old, obj.status], "amount": str(obj.amount), "needs_contract": obj.needs_contract})
     form = {"order": obj.display_number, "requisition": req.display_number, "supplier": obj.supplier.name[:200],
             "amount": str(obj.amount), "delivery_date": obj.delivery_date.isoformat() if obj.delivery_date else None}
     instance = start_process(
         approvals.ORDER_KEY, actor=actor, title=f"{obj.display_number} {obj.supplier.name}"[:200],
-        form=form, record=obj, department=obj.department, savepoint=False,
+        form=form, record=obj, department=obj.department, savepoint=False, along=[moved],
     )
     if instance.status == InstanceStatus.RUNNING:
         _ORDERS.update_pk(obj.pk, approval_id=instance.pk)

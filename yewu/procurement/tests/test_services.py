@@ -330,6 +330,28 @@ def test_order_review_by_the_central_department_issues_it(proc):
     assert activities(po)[-1] == "purchase_order.issued"
 
 
+def test_an_order_review_that_passes_at_once_issues_the_order_within_the_submit(proc):
+    """The review step passes by itself (here: its approver submitted the order and the step lets
+    that pass): the order's hook runs inside the submit and finds the order in review already."""
+    import json
+
+    from yewu.procurement import approvals
+    from yewu.workflow.choices import InstanceStatus
+    from yewu.workflow.models import ProcessVersion
+
+    version = ProcessVersion.objects.get(pk=wf.startable_version(approvals.ORDER_KEY).pk)
+    steps = version.steps
+    steps["central_review"]["requester_is_approver"] = "auto_pass"
+    ProcessVersion.objects.filter(pk=version.pk).update(steps_json=json.dumps(steps))
+    wf._VERSIONS.clear()  # published versions are cached as unchanging
+    po = f.order(_approved(proc), f.qualified_supplier(), proc.erin.user, status=OrderStatus.DRAFT)
+    po = services.submit_purchase_order(po, actor=proc.erin.user)
+    assert po.status == OrderStatus.ISSUED and po.issued_at is not None
+    assert po.approval.status == InstanceStatus.APPROVED and not Task.objects.filter(instance=po.approval).exists()
+    assert activities(po)[-2:] == ["purchase_order.submitted", "purchase_order.issued"]
+    wf._VERSIONS.clear()
+
+
 def test_order_review_rejected_by_the_central_department(proc, django_user_model):
     from yewu.core.testing.factories import EmployeeFactory, UserFactory
 
