@@ -39,15 +39,12 @@ def deliver_pending(limit: int = 100) -> int:
     worker (its `copies` cleared) and then sent once. Returns how many this call took; the worker
     calls it again until it takes none."""
     taken = 0
-    rows = list(Notification.objects.filter(copies__gt=Copies.NONE).order_by("pk")
-                .values_list("pk", "copies")[:limit])
-    for pk, copies in rows:
-        if not Notification.objects.filter(pk=pk, copies=copies).update(copies=Copies.NONE):
+    waiting = Notification.objects.filter(copies__gt=Copies.NONE).select_related("recipient").order_by("pk")
+    for n in list(waiting[:limit]):
+        if not Notification.objects.filter(pk=n.pk, copies=n.copies).update(copies=Copies.NONE):
             continue  # another worker took it
         taken += 1
-        n = Notification.objects.select_related("recipient").filter(pk=pk).first()
-        if n is not None:
-            _deliver(n, email=copies == Copies.ALL)
+        _deliver(n, email=n.copies == Copies.ALL)
     return taken
 
 
@@ -56,11 +53,9 @@ def deliver_notifications(ids: list[int], email: bool = True) -> int:
     """Send the e-mail and IM copies of these notifications; each is sent at most once. For task
     queues other than the database one (Yewu's worker empties the outbox itself), and for jobs
     queued before the outbox existed."""
-    sent = 0
-    for n in Notification.objects.filter(pk__in=ids).select_related("recipient"):
-        Notification.objects.filter(pk=n.pk).update(copies=Copies.NONE)
-        sent += _deliver(n, email=email)
-    return sent
+    notifications = list(Notification.objects.filter(pk__in=ids).select_related("recipient"))
+    Notification.objects.filter(pk__in=ids).update(copies=Copies.NONE)
+    return sum(_deliver(n, email=email) for n in notifications)
 
 
 def _deliver(n: Notification, *, email: bool) -> int:

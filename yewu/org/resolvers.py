@@ -54,16 +54,30 @@ def _delegated_sql(employee_id: str) -> str:
     """A last column of the holder and login reads: has this employee a delegation in force now?
     An approval step that opens for them then needs no read of its own to know that nobody stands
     in (see workflow.assignment.delegates_for); which delegate it is is read only when one has."""
+    return f"EXISTS ({_in_force_sql(f'= {employee_id}')})"
+
+
+def _in_force_sql(principal: str) -> str:
+    """Delegations of `principal` (SQL after the principal column) in force at the two `_now_params`."""
     q, t = connection.ops.quote_name, _DELEGATIONS
-    return (
-        f"EXISTS (SELECT 1 FROM {q(t.table)} dg WHERE dg.{t.col('principal_id')} = {employee_id} "
-        f"AND dg.{t.col('cancelled_at')} IS NULL AND dg.{t.col('starts_at')} <= %s AND dg.{t.col('ends_at')} > %s)"
-    )
+    return (f"SELECT 1 FROM {q(t.table)} dg WHERE dg.{t.col('principal_id')} {principal} "
+            f"AND dg.{t.col('cancelled_at')} IS NULL AND dg.{t.col('starts_at')} <= %s AND dg.{t.col('ends_at')} > %s")
 
 
 def _now_params() -> list:
     now = timezone.now()
     return [_DELEGATIONS.prep("starts_at", now), _DELEGATIONS.prep("ends_at", now)]
+
+
+def any_delegation_in_force(employee_ids: list[int]) -> bool:
+    """Whether any of these employees has a delegation in force now (one prepared statement)."""
+    key = ("in_force", len(employee_ids), connection.vendor)
+    sql = _SQL.get(key)
+    if sql is None:
+        sql = _SQL[key] = _in_force_sql(f"IN {in_list(len(employee_ids))}") + " LIMIT 1"
+    with kept_cursor() as cursor:
+        cursor.execute(sql, [*employee_ids, *_now_params()])
+        return cursor.fetchone() is not None
 
 
 def _linked(rows: list[tuple], *, employee_first: bool) -> list[tuple[Employee | None, Any]]:

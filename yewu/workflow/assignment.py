@@ -30,7 +30,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from yewu.core.sql import Table, in_list, kept_cursor
+from yewu.core.sql import Table, kept_cursor
 from yewu.org import resolvers
 from yewu.org.models import Delegation, Department, Employee, Position
 from yewu.org.models.employees import EmployeeStatus
@@ -231,21 +231,6 @@ class _FakeEmployee:
         return self.user.pk
 
 
-_DELEGATIONS = Table(Delegation)
-
-
-def _any_in_force(principal_ids: list[int]) -> bool:
-    """Whether any of these people has a delegation in force now: one prepared statement, since
-    on almost every step nobody has (the full read below then does not run)."""
-    t, now = _DELEGATIONS, timezone.now()
-    found = t.values(
-        f"{t.col('principal_id')} IN {in_list(len(principal_ids))} AND {t.col('cancelled_at')} IS NULL "
-        f"AND {t.col('starts_at')} <= %s AND {t.col('ends_at')} > %s",
-        [*principal_ids, t.prep("starts_at", now), t.prep("ends_at", now)], names=("id",), limit=1,
-    )
-    return bool(found)
-
-
 def delegate_for(user: Any, process_key: str) -> tuple[Any, Any | None]:
     """(who gets the task, on whose behalf): the delegate when a delegation is in force."""
     return delegates_for([user], process_key)[0]
@@ -270,7 +255,7 @@ def delegates_for(users: list[Any], process_key: str) -> list[tuple[Any, Any | N
     acting: dict[int, Any] = {}
     read_with = [getattr(e, "_delegated_now", None) for e in employees.values()]  # org.resolvers' rows
     if None in read_with:
-        anyone = bool(employees) and _any_in_force([e.pk for e in employees.values()])
+        anyone = bool(employees) and resolvers.any_delegation_in_force([e.pk for e in employees.values()])
     else:
         anyone = any(read_with)
     if anyone:

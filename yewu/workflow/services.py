@@ -127,18 +127,16 @@ def _lock_with_rows(task: Task) -> tuple[ProcessInstance, list[Task]]:
     were when it began (two clicks would both find the task open). SQLite takes the database's
     write lock when the transaction begins (transaction_mode IMMEDIATE), so one statement reads
     both there."""
+    wanted = [task.pk, task.spiff_task, *LIVE, Decision.APPROVED]  # the parameters of _rows_wanted
     if not _writers_serialised():
         instance = _lock(task.instance_id)
         c = _TASKS.col
-        rows = _TASKS.select(
-            f"{c('instance_id')} = %s AND ({c('id')} = %s OR {c('spiff_task')} = %s OR {c('status')} IN (%s, %s) "
-            f"OR ({c('decision')} = %s AND {c('spiff_task')} <> ''))",
-            [instance.pk, task.pk, task.spiff_task, *LIVE, Decision.APPROVED], order_by=f"{c('order')}, {c('id')}",
-        )
+        rows = _TASKS.select(f"{c('instance_id')} = %s AND {_rows_wanted(c)}", [instance.pk, *wanted],
+                             order_by=f"{c('order')}, {c('id')}")
         return instance, rows
     sql, n_instance, n_user, n_dept = _lock_sql(with_rows=True)
     with kept_cursor() as cursor:
-        cursor.execute(sql, [task.pk, task.spiff_task, *LIVE, Decision.APPROVED, task.instance_id])
+        cursor.execute(sql, [*wanted, task.instance_id])
         found = cursor.fetchall()
     if not found:
         raise ProcessInstance.DoesNotExist(f"approval {task.instance_id} does not exist")
@@ -158,6 +156,13 @@ _LOCK_SQL: dict[str, Any] = {}
 @functools.cache
 def _users() -> Table:
     return Table(get_user_model())  # the user model is known once apps are loaded, not at import
+
+
+def _rows_wanted(c: Any) -> str:
+    """The task rows a decision reads (see _lock_with_rows), `c` naming a task column: the task, the
+    rest of its step, the live rows and the approvals that stand."""
+    return (f"({c('id')} = %s OR {c('spiff_task')} = %s OR {c('status')} IN (%s, %s) "
+            f"OR ({c('decision')} = %s AND {c('spiff_task')} <> ''))")
 
 
 def _writers_serialised() -> bool:
@@ -182,9 +187,7 @@ def _lock_sql(*, with_rows: bool = False) -> tuple[str, int, int, int]:
 
             rows_columns = f", {_TASKS.columns_sql(alias='t')}"
             rows_join = (
-                f"LEFT OUTER JOIN {q(_TASKS.table)} t ON {c('instance_id')} = {me}.{q('id')} AND ({c('id')} = %s "
-                f"OR {c('spiff_task')} = %s OR {c('status')} IN (%s, %s) "
-                f"OR ({c('decision')} = %s AND {c('spiff_task')} <> '')) "
+                f"LEFT OUTER JOIN {q(_TASKS.table)} t ON {c('instance_id')} = {me}.{q('id')} AND {_rows_wanted(c)} "
             )
             order = f" ORDER BY {c('order')}, {c('id')}"
         sql = (
