@@ -5,6 +5,11 @@ One run measures, on SQLite and (when a PostgreSQL URL is given) on PostgreSQL:
     task projection, audit events, notifications, one transaction per step);
   - bare engine: the same steps through SpiffWorkflow alone, persisting its serialized state to one
     row per instance with one commit per step, with the same serializer settings Yewu uses;
+  - floor: the bare engine's steps plus the statements a Yewu step issues (read the approval and
+    the task, close it, find the next approver, insert their task row and notification, save the
+    state, chain two audit events), as fixed SQL through a cursor with no ORM and no domain logic:
+    the least the issue's own requirements for a step (projection, audit, notification in the
+    step's transaction) cost with this statement plan (`floor_vs_bare_engine`, `yewu_vs_floor`);
   - db ceiling: one-row commits per second of a payload of the same size;
   - inbox p95: the "to do" query for one user with N closed and M open tasks in the table.
 
@@ -15,6 +20,7 @@ Last line: {"bench": "workflow", "figures": {...}, "ratios": {...}}
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import subprocess
@@ -39,6 +45,7 @@ def measure(quick: bool) -> dict:
     setup_databases(verbosity=0, interactive=False)  # a throwaway database (test_ prefix)
 
 
+    from django.contrib.auth import get_user_model
     from django.utils import timezone
     from SpiffWorkflow.util.task import TaskState
     from workflow_data import fill_inbox  # beside this file
@@ -110,6 +117,8 @@ def measure(quick: bool) -> dict:
         import pstats
 
         profiler.disable()
+        if os.environ.get("YEWU_BENCH_PROFILE_DUMP"):
+            profiler.dump_stats(os.environ["YEWU_BENCH_PROFILE_DUMP"])
         stats = pstats.Stats(profiler, stream=sys.stderr)
         stats.sort_stats(os.environ.get("YEWU_BENCH_PROFILE_SORT", "cumulative")).print_stats(os.environ.get("YEWU_BENCH_PROFILE_FILTER", ""), 45)
         stats.print_callees(os.environ.get("YEWU_BENCH_PROFILE_CALLEES", "_decide_locked|_task_for_update"))
@@ -139,6 +148,95 @@ def measure(quick: bool) -> dict:
                 cur.execute("UPDATE bench_bare SET state = %s WHERE id = %s", [engine.dump(wf), i])
             bare_steps += 1
     t_bare, c_bare = time.perf_counter() - t0, time.process_time() - c0
+
+    # --- the design's floor: the bare engine plus the writes the issue asks of every step ---------
+    # The same steps again on fresh approvals: the engine's load, step and dump as above, and the
+    # statements a Yewu step issues (lock the approval and read its task rows, close the task,
+    # look up the next approver, insert their task row and notification, save the state, append
+    # two audit events to the case's hash chain), as fixed SQL through a cursor: no ORM, no domain
+    # logic, no approver rules. What the issue's own requirements cost at the least.
+    import hashlib
+
+    from yewu.core.models.audit import canonical_json
+
+    fresh = [services.start_process("bench", actor=requester.user, title=f"f{i}", form={"amount": i})
+             for i in range(instances)]
+    q = connection.ops.quote_name
+    open_task = dict(Task.objects.filter(instance__in=fresh, status=TaskStatus.OPEN).values_list("instance_id", "id"))
+    lock_instance = ("SELECT state, revision, status, requester_id, department_id, version_id FROM "
+                     "workflow_processinstance WHERE id = %s" + (" FOR UPDATE" if connection.vendor == "postgresql" else ""))
+    read_task = "SELECT status, assignee_id, spiff_task, step_id FROM workflow_task WHERE id = %s"
+    task_cols = ["instance_id", "step_id", "name", "lane", "spiff_task", "assignee_id", "principal_id", "order",
+                 "status", "decision", "comment", "created_at", "due_at", "completed_at", "reminded_at",
+                 "escalated_at"]
+    insert_task = (f"INSERT INTO workflow_task ({', '.join(q(c) for c in task_cols)}) VALUES "
+                   f"({', '.join(['%s'] * len(task_cols))}) RETURNING id")
+    close_task = "UPDATE workflow_task SET status = %s, decision = %s, comment = %s, completed_at = %s WHERE id = %s"
+    find_user = f"SELECT id, is_active FROM {q(get_user_model()._meta.db_table)} WHERE username = %s"
+    insert_note = ("INSERT INTO core_notification (recipient_id, title, body, url, created_at, copies) "
+                   "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id")
+    save_state = ("UPDATE workflow_processinstance SET state = %s, revision = revision + 1, next_timer_due = %s "
+                  "WHERE id = %s")
+    read_head = ("SELECT id, last_seq, last_hash, last_activity, last_timestamp FROM core_casehead "
+                 "WHERE case_type = %s AND case_id = %s" + (" FOR UPDATE" if connection.vendor == "postgresql" else ""))
+    update_head = ("UPDATE core_casehead SET last_seq = %s, last_hash = %s, last_activity = %s, "
+                   "last_timestamp = %s WHERE id = %s")
+    event_cols = ["case_type", "case_id", "process_instance", "seq", "activity", "actor_id", "on_behalf_of_id",
+                  "role", "department_id", "timestamp", "data", "prev_activity", "wait_seconds", "prev_hash", "hash"]
+    one_event = "(" + ", ".join(["%s"] * len(event_cols)) + ")"
+    insert_events = f"INSERT INTO core_event ({', '.join(event_cols)}) VALUES {one_event}, {one_event}"
+    adapt = connection.ops.adapt_datetimefield_value
+    numbers = {p.pk: p.number for p in fresh}
+    settle()
+    t0, c0 = time.perf_counter(), time.process_time()
+    floor_steps = 0
+    for i_round in range(steps_per):
+        for pk in numbers:
+            now = timezone.now()
+            closed_id = open_task[pk]
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute(lock_instance, [pk])
+                state = cur.fetchone()[0]
+                cur.execute(read_task, [closed_id])
+                cur.fetchone()
+                wf = engine.load(v, state)
+                task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
+                task.data["decision"] = "approved"
+                task.run()
+                wf.do_engine_steps()
+                cur.execute(close_task, ["done", "approved", "ok", adapt(now), closed_id])
+                ready = wf.get_tasks(state=TaskState.READY, manual=True)
+                activities = [f"s{i_round}.approved"]
+                if ready:
+                    cur.execute(find_user, [approvers[i_round + 1].username])
+                    user_id = cur.fetchone()[0]
+                    cur.execute(insert_task, [pk, ready[0].task_spec.bpmn_id, ready[0].task_spec.bpmn_id, "",
+                                              str(ready[0].id), user_id, None, 0, "open", "", "", adapt(now),
+                                              adapt(now + datetime.timedelta(hours=24)), None, None, None])
+                    open_task[pk] = cur.fetchone()[0]
+                    cur.execute(insert_note, [user_id, f"To approve: f{pk}", "Step", f"/approvals/{pk}/",
+                                              adapt(now), 2])
+                    activities.append(f"s{i_round + 1}.opened")
+                else:
+                    activities.append("process.approved")
+                cur.execute(save_state, [engine.dump(wf), None, pk])
+                cur.execute(read_head, ["workflow.processinstance", str(pk)])
+                head_id, seq, prev, last_activity, _last_at = cur.fetchone()
+                params = []
+                for activity in activities:
+                    seq += 1
+                    data = canonical_json({"task": closed_id, "comment": "ok"})
+                    row = ["workflow.processinstance", str(pk), numbers[pk], seq, activity, approvers[i_round].pk,
+                           None, "", None, now, data, last_activity, 1.0, prev]
+                    prev = hashlib.sha256(canonical_json(
+                        [*row[:9], now.isoformat(timespec="microseconds"), *row[10:]]).encode()).hexdigest()
+                    row[9] = adapt(now)
+                    params += [*row, prev]
+                    last_activity = activity
+                cur.execute(update_head, [seq, prev, last_activity, adapt(now), head_id])
+                cur.execute(insert_events, params)
+            floor_steps += 1
+    t_floor, c_floor = time.perf_counter() - t0, time.process_time() - c0
 
     # --- what one statement costs: Django's ORM vs a raw cursor (CPU time, same row) ------------
     some = started[0].pk
@@ -199,6 +297,8 @@ def measure(quick: bool) -> dict:
         # wall time when the machine is busy with other work
         "yewu_cpu_ms_per_step": round(c_yewu * 1000 / steps, 3),
         "bare_engine_cpu_ms_per_step": round(c_bare * 1000 / bare_steps, 3),
+        "floor_steps_per_s": round(floor_steps / t_floor, 1),
+        "floor_cpu_ms_per_step": round(c_floor * 1000 / floor_steps, 3),
         "db_ceiling_commits_per_s": round(commits / t_raw, 1),
         "state_bytes": state_size,
         "yewu_statements_per_step": statements,
@@ -246,6 +346,8 @@ def main() -> None:
         for key, value in r.items():
             figures[f"{name}_{key}"] = value
         ratios[f"{name}_yewu_vs_bare_engine"] = round(r["yewu_steps_per_s"] / r["bare_engine_steps_per_s"], 3)
+        ratios[f"{name}_floor_vs_bare_engine"] = round(r["floor_steps_per_s"] / r["bare_engine_steps_per_s"], 3)
+        ratios[f"{name}_yewu_vs_floor"] = round(r["yewu_steps_per_s"] / r["floor_steps_per_s"], 3)
         ratios[f"{name}_yewu_vs_db_ceiling"] = round(r["yewu_steps_per_s"] / r["db_ceiling_commits_per_s"], 3)
     main_db = results["sqlite"]
     ratios["yewu_vs_bare_engine"] = ratios["sqlite_yewu_vs_bare_engine"]
