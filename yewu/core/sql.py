@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import decimal
 import functools
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -303,15 +304,62 @@ def _db() -> Any:
 @contextlib.contextmanager
 def kept_cursor(db: Any = None) -> Iterator[Any]:
     """`connection.cursor()`, kept and used again while the database connection (and whether its
-    queries are logged) stays the same: making Django's cursor for each statement cost about a
-    third of the CPU of a one-row statement on PostgreSQL. Errors are wrapped and execute wrappers
-    run as with any Django cursor; the block must not close it."""
+    queries are logged or wrapped) stays the same: making Django's cursor for each statement cost
+    about a third of the CPU of a one-row statement on PostgreSQL. Errors are wrapped and execute
+    wrappers run as with any Django cursor; the block must not close it. It has `execute(sql,
+    params)` (`%s` placeholders), `fetchone()`, `fetchall()` and `rowcount`.
+
+    On SQLite, when no query is logged or wrapped, statements go straight to the driver's cursor
+    (`_SQLiteStatements`): Django's cursor would rewrite the placeholders of every statement anew."""
     db = db or _db()
     kept = db.__dict__.get("_yewu_cursor")
-    if kept is None or kept[0] is not db.connection or kept[1] != db.queries_logged or db.connection is None:
+    watched = db.queries_logged or bool(db.execute_wrappers)
+    if kept is None or kept[0] is not db.connection or kept[1] != watched or db.connection is None:
         made = db.cursor()  # connects when needed
-        kept = db.__dict__["_yewu_cursor"] = (db.connection, db.queries_logged, made)
+        if db.vendor == "sqlite" and not watched:
+            made = _SQLiteStatements(db, made)
+        kept = db.__dict__["_yewu_cursor"] = (db.connection, watched, made)
     yield kept[2]
+
+
+class _SQLiteStatements:
+    """Django's cursor for SQLite, minus the per-statement work that does not change: the SQL's
+    `%s` placeholders become `?` once per statement text (as Django's SQLite cursor converts them),
+    then the driver runs it, with Django's checks for a broken transaction and its error wrapping."""
+
+    __slots__ = ("db", "raw", "wrapper")
+
+    def __init__(self, db: Any, wrapper: Any):
+        self.db = db
+        self.wrapper = wrapper  # keeps Django's cursor (and so the driver's) open
+        self.raw = wrapper.cursor  # Django's SQLiteCursorWrapper, a sqlite3.Cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        qmark = _QMARK.get(sql)
+        if qmark is None:
+            if len(_QMARK) > 5000:
+                _QMARK.clear()
+            qmark = _QMARK[sql] = self.raw.convert_query(sql)
+        db = self.db
+        db.validate_no_broken_transaction()
+        with db.wrap_database_errors:
+            return _SQLITE_EXECUTE(self.raw, qmark, params)
+
+    def fetchone(self) -> Any:
+        with self.db.wrap_database_errors:
+            return self.raw.fetchone()
+
+    def fetchall(self) -> list:
+        with self.db.wrap_database_errors:
+            return self.raw.fetchall()
+
+    @property
+    def rowcount(self) -> int:
+        return self.raw.rowcount
+
+
+_QMARK: dict[str, str] = {}
+_SQLITE_EXECUTE = sqlite3.Cursor.execute  # the driver's own, not Django's override
 
 
 @functools.cache

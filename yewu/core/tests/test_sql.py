@@ -166,6 +166,51 @@ def test_the_kept_cursor_is_used_again_until_the_connection_or_its_logging_chang
         assert plain is not logged
 
 
+def test_the_kept_cursor_behaves_as_djangos_for_errors_broken_transactions_and_execute_wrappers():
+    """Whatever the database (on SQLite the kept cursor skips Django's per-statement work): errors
+    come as Django's, a broken transaction refuses statements, execute wrappers see each one, and
+    a `%` in a literal is taken as Django takes it (`%%`)."""
+    from django.db import IntegrityError, connection, transaction
+    from django.db.transaction import TransactionManagementError
+
+    from yewu.core.sql import kept_cursor
+
+    user = UserFactory(username="kept")
+    table = Table(Notification)
+    insert = (f"INSERT INTO {connection.ops.quote_name(table.table)} ({table.col('recipient_id')}, "
+              f"{table.col('title')}, {table.col('body')}, {table.col('url')}, {table.col('created_at')}, "
+              f"{table.col('copies')}) VALUES (%s, %s, '100%%', '', %s, 0)")
+    created = connection.ops.adapt_datetimefield_value(timezone.now())
+    with kept_cursor() as cursor:
+        cursor.execute(insert, [user.pk, "一", created])
+        assert cursor.rowcount == 1
+    assert Notification.objects.get(title="一").body == "100%"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with kept_cursor() as cursor:
+            cursor.execute(insert, [None, "二", created])  # no recipient: NOT NULL
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            with kept_cursor() as cursor:
+                cursor.execute(insert, [None, "三", created])
+        transaction.set_rollback(True)
+        with pytest.raises(TransactionManagementError):
+            with kept_cursor() as cursor:
+                cursor.execute("SELECT 1")
+        transaction.set_rollback(True)
+    seen = []
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        with kept_cursor() as cursor:
+            cursor.execute("SELECT %s", [7])
+            assert cursor.fetchone()[0] == 7
+    assert seen == ["SELECT %s"]
+    assert list(Notification.objects.values_list("title", flat=True)) == ["一"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_kept_cursor_follows_a_new_connection():
     from django.db import DEFAULT_DB_ALIAS, connection, connections
