@@ -93,7 +93,7 @@ def record_event(
     case_type, case_id = case if isinstance(case, tuple) else case_key(case)
     default_role, default_dept = _actor_defaults(on_behalf_of or actor)
     dept_id = getattr(department, "pk", department) if department is not None else default_dept
-    event = Event(
+    event = _EVENTS.build(
         case_type=case_type,
         case_id=case_id,
         process_instance=str(process_instance or ""),

@@ -142,7 +142,8 @@ def notify(
     rows = []
     for r in {r.pk: r for r in recipients}.values():
         copies = Copies.ALL if email and r.email else Copies.IM if im else Copies.NONE
-        rows.append(Notification(recipient=r, title=title[:200], body=body, url=url, created_at=now, copies=copies))
+        rows.append(_NOTIFICATIONS.build(recipient=r, title=title[:200], body=body, url=url, created_at=now,
+                                         copies=copies))
     if not rows:
         return []
     _NOTIFICATIONS.insert_objects(rows, ("recipient_id", "title", "body", "url", "created_at", "copies"))

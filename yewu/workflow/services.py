@@ -431,7 +431,7 @@ def _open_step(
     for order, (assignee, principal) in enumerate(assignment.delegates_for(users, process_key)):
         waits = mode == ApprovalMode.SEQUENTIAL and order > 0
         rows.append(
-            Task(
+            _TASKS.build(
                 instance=instance, step_id=step_id, name=step_name, lane=spec.lane or "",
                 spiff_task=str(spiff_task.id), assignee=assignee, principal=principal, order=order,
                 status=PENDING if waits else TaskStatus.OPEN, created_at=now,
@@ -447,11 +447,15 @@ def _open_step(
     return rows, False
 
 
-def _sync(instance: ProcessInstance, workflow: Any, now: datetime.datetime, live: set[str] | None = None) -> None:
+def _sync(instance: ProcessInstance, workflow: Any, now: datetime.datetime, live: set[str] | None = None,
+          ready_tasks: list[Any] | None = None) -> None:
     """Rows whose engine task is no longer waiting for people (the step was interrupted by a
     timer, cut off by a terminate end, or the approval ended) are cancelled. `live`: the engine
-    task ids of the open rows when the caller knows them (nothing to do when all are ready)."""
-    ready = [str(t.id) for t in _ready_user_tasks(workflow)]
+    task ids of the open rows when the caller knows them (nothing to do when all are ready);
+    `ready_tasks`: the engine's ready user tasks, when the caller has just listed them."""
+    if ready_tasks is None:
+        ready_tasks = _ready_user_tasks(workflow)
+    ready = [str(t.id) for t in ready_tasks]
     if live is not None and live <= set(ready):
         return
     instance.tasks.filter(status__in=LIVE).exclude(spiff_task__in=ready).update(
@@ -473,11 +477,13 @@ def _advance(
     projected: set[str] = set(live) if live is not None else set(
         instance.tasks.filter(status__in=LIVE).values_list("spiff_task", flat=True)
     )
+    ready = None  # the ready user tasks, once the engine waits for people
     for _round in range(100):  # steps that complete automatically let the engine move on
         with _engine_errors():
             workflow.do_engine_steps()
         auto_done = False
-        for spiff_task in _ready_user_tasks(workflow):
+        listed = _ready_user_tasks(workflow)
+        for spiff_task in listed:
             if str(spiff_task.id) in projected:
                 continue
             rows, completed = _open_step(instance, spiff_task, actor, now=now, starting=starting)
@@ -490,8 +496,9 @@ def _advance(
                     spiff_task.run()
                 auto_done = True
         if not auto_done:
+            ready = listed
             break
-    _sync(instance, workflow, now, live=projected)
+    _sync(instance, workflow, now, live=projected, ready_tasks=ready)
     return opened
 
 

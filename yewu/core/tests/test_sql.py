@@ -243,3 +243,43 @@ def test_rows_read_behave_as_the_orms_instances_saved_related_and_deferred():
     assert partial.get_deferred_fields() >= {"url", "recipient_id"}
     assert partial.url == "/x/"  # loaded on first use, as the ORM's deferred fields are
     assert read == Notification.objects.get(pk=n.pk)
+
+
+def test_built_instances_are_what_the_orms_constructor_makes():
+    from django.db.models.signals import post_init
+
+    from yewu.core.models import Event
+
+    user = UserFactory(username="builder")
+    at = timezone.now()
+    given = {"recipient": user, "title": "题", "url": "/a/", "created_at": at, "copies": 2}
+    table = Table(Notification)
+    built, made = table.build(**given), Notification(**given)
+    assert type(built) is Notification and built._state.adding and built._state.db is None
+    assert {k: v for k, v in vars(built).items() if k != "_state"} == {
+        k: v for k, v in vars(made).items() if k != "_state"}
+    assert built.recipient is user and built._state.fields_cache == made._state.fields_cache
+    by_id = table.build(recipient_id=user.pk, title="号")
+    assert by_id.recipient_id == user.pk and by_id.body == "" and by_id.read_at is None
+    assert table.build(recipient=None).recipient_id is None
+    table.insert_objects([built], ("recipient_id", "title", "body", "url", "created_at", "copies"))
+    assert Notification.objects.get(pk=built.pk).title == "题"
+    with pytest.raises(ValueError):  # the wrong kind of object: refused as the ORM refuses it
+        table.build(recipient=CaseHead())
+    with pytest.raises(TypeError):
+        table.build(no_such_field=1)
+    event = Table(Event).build(case_type="t", case_id="1", activity="a", actor=user, data="{}")
+    assert (event.actor_id, event.on_behalf_of_id, event.role, event.process_instance) == (user.pk, None, "", "")
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Notification)
+    try:
+        fresh = Table(Notification)  # a model with init receivers is made by its constructor
+        made_by_orm = fresh.build(recipient=user, title="信号")
+    finally:
+        post_init.disconnect(receiver, sender=Notification)
+    assert seen == [made_by_orm]

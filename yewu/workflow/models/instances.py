@@ -6,10 +6,10 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yewu.core.links import record_url
 from yewu.core.querysets import RestrictedQuerySet, ScopedModel
 from yewu.workflow.choices import Decision, InstanceStatus, TaskStatus
 
@@ -137,7 +137,7 @@ class ProcessInstance(ScopedModel):
         return f"{self.number} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("workflow:instance_detail", args=[self.pk])
+        return record_url("workflow:instance_detail", self.pk)
 
     @property
     def form_data(self) -> dict:
