@@ -12,12 +12,14 @@ stays ORM.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import decimal
 import functools
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import signals
 from django.db.models.base import ModelState
@@ -41,6 +43,7 @@ class Table:
             n for n, f in self.fields.items()
             if f.get_internal_type() not in ("DecimalField", "JSONField", "UUIDField", "BinaryField", "FloatField")
         }
+        self.datetimes = {n for n, f in self.fields.items() if type(f) is models.DateTimeField}
         self._sql: dict[Any, str] = {}
         self._cols: dict[str, str] = {}
         self._readers: dict[Any, list] = {}
@@ -56,7 +59,14 @@ class Table:
     def _prep(self, name: str, value: Any, db: Any = None) -> Any:
         if type(value) in _PLAIN and name in self.plain:  # written unchanged: skip the field's adapter
             return value
-        return self.fields[name].get_db_prep_save(value, db or _db())
+        db = db or _db()
+        if type(value) is datetime.datetime and value.tzinfo is not None and name in self.datetimes:
+            # what DateTimeField and the backend make of an aware datetime, minus their calls
+            if db.vendor == "postgresql":
+                return value
+            if db.vendor == "sqlite" and settings.USE_TZ:
+                return str(value.astimezone(db.timezone).replace(tzinfo=None))
+        return self.fields[name].get_db_prep_save(value, db)
 
     def insert(self, rows: Sequence[dict[str, Any]], along: Sequence[Statement] = ()) -> list[int]:
         """Insert rows (dicts of attname → value, all with the same keys); returns their ids in order.
@@ -209,6 +219,8 @@ class Table:
                 field = self.fields[n]
                 col = field.get_col(self.table)
                 convs = db.ops.get_db_converters(col) + field.get_db_converters(db)
+                if n in self.datetimes and db.vendor == "sqlite" and settings.USE_TZ and len(convs) == 1:
+                    convs = [_sqlite_datetime]
                 if convs:
                     converters.append((i, convs, col))
             hit = self._readers[key] = (converters, self._plain_init())
@@ -328,6 +340,18 @@ class Table:
         if quoted is None:
             quoted = self._cols[name] = _db().ops.quote_name(self.fields[name].column)
         return quoted
+
+
+def _sqlite_datetime(value: Any, expression: Any, connection: Any) -> Any:
+    """Django's SQLite converter of DateTimeField values (with USE_TZ), minus its calls: the text
+    read as an ISO datetime in the connection's time zone unless it names its own."""
+    if type(value) is not str:
+        return value if value is None else connection.ops.convert_datetimefield_value(value, expression, connection)
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return connection.ops.convert_datetimefield_value(value, expression, connection)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=connection.timezone)
 
 
 def _db() -> Any:

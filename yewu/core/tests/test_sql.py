@@ -283,3 +283,32 @@ def test_built_instances_are_what_the_orms_constructor_makes():
     finally:
         post_init.disconnect(receiver, sender=Notification)
     assert seen == [made_by_orm]
+
+
+def test_datetimes_are_written_and_read_as_the_orm_writes_and_reads_them():
+    import zoneinfo
+
+    from django.db import connection
+
+    user = UserFactory(username="clock")
+    table = Table(Notification)
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    moments = [
+        datetime.datetime(2026, 12, 2, 8, 30, 15, 123456, tzinfo=shanghai),
+        datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 6, 30, 23, 59, 59, 999999, tzinfo=datetime.timezone(datetime.timedelta(hours=-5))),
+        timezone.now(),
+    ]
+    field = Notification._meta.get_field("created_at")
+    for at in moments:  # the parameter the ORM would send
+        assert table.prep("created_at", at) == field.get_db_prep_save(at, connection)
+    assert table.prep("read_at", None) is None
+    rows = [Notification(recipient=user, title=str(i), created_at=at, read_at=at if i % 2 else None)
+            for i, at in enumerate(moments)]
+    table.insert_objects(rows, ("recipient_id", "title", "body", "url", "created_at", "read_at"))
+    read = {n.pk: n for n in table.select(f"{table.col('recipient_id')} = %s", [user.pk])}
+    for orm in Notification.objects.filter(recipient=user):
+        mine = read[orm.pk]
+        assert (mine.created_at, mine.read_at) == (orm.created_at, orm.read_at)
+        assert (mine.created_at.tzinfo, mine.created_at.utcoffset()) == (orm.created_at.tzinfo, datetime.timedelta(0))
+    assert sorted(n.created_at for n in read.values()) == sorted(moments)
