@@ -755,7 +755,7 @@ def record_receipt(
     rows = []
     for row in lines or []:
         line_id = getattr(row.get("order_line"), "pk", row.get("order_line"))
-        line = order_lines.get(int(line_id)) if str(line_id).isdigit() else None
+        line = order_lines.get(int(line_id)) if str(line_id).isdecimal() else None
         if line is None:
             raise DomainError(ProcurementError.RECEIPT_FOREIGN_LINE, line=line_id, number=obj.display_number)
         accepted = _decimal(row.get("accepted")) or Decimal("0")
@@ -972,7 +972,7 @@ def _clean_quoted_prices(req: Requisition, lines: Any) -> list[tuple[Requisition
     prices: dict[int, Decimal] = {}
     for row in lines or []:
         line_id = getattr(row.get("requisition_line"), "pk", row.get("requisition_line"))
-        line = req_lines.get(int(line_id)) if str(line_id).isdigit() else None
+        line = req_lines.get(int(line_id)) if str(line_id).isdecimal() else None
         if line is None:
             raise DomainError(ProcurementError.QUOTATION_FOREIGN_LINE, line=line_id, number=req.display_number)
         price = _decimal(row.get("unit_price"))

@@ -348,7 +348,7 @@ class PurchaseOrderEditView(_RowsEditView):
 
     def requisition(self) -> Requisition:
         pk = self.request.GET.get("requisition") or self.request.POST.get("requisition")
-        req = Requisition.objects.restrict(self.request.user, "view").filter(pk=pk).first() if str(pk).isdigit() else None
+        req = Requisition.objects.restrict(self.request.user, "view").filter(pk=pk).first() if str(pk).isdecimal() else None
         if req is None:
             raise Http404
         return req
@@ -663,7 +663,7 @@ class QuotationEditView(ObjectEditView):
         if self.object is not None:
             return self.object.requisition
         pk = self.request.GET.get("requisition") or self.request.POST.get("requisition")
-        req = Requisition.objects.restrict(self.request.user, "view").filter(pk=pk).first() if str(pk).isdigit() else None
+        req = Requisition.objects.restrict(self.request.user, "view").filter(pk=pk).first() if str(pk).isdecimal() else None
         if req is None:
             raise Http404
         return req
@@ -733,7 +733,7 @@ class RequisitionQuotationsView(ScopedMixin, TemplateView):
         user = self.request.user
         round_param = self.request.GET.get("round", "")
         result = comparison.compare(req, Quotation.objects.restrict(user, "view"),
-                                    round_no=int(round_param) if round_param.isdigit() else None)
+                                    round_no=int(round_param) if round_param.isdecimal() else None)
         orders: dict[int, list[PurchaseOrder]] = {}
         for order in (PurchaseOrder.objects.restrict(user, "view").filter(quotation__requisition=req)
                       .exclude(status__in=(OrderStatus.CANCELLED, OrderStatus.SUPERSEDED))):
@@ -804,7 +804,7 @@ class PurchaseContractEditView(ObjectEditView):
     def order(self) -> PurchaseOrder:
         pk = self.request.GET.get("order") or self.request.POST.get("order")
         order = (PurchaseOrder.objects.restrict(self.request.user, "view").filter(pk=pk).select_related("supplier")
-                 .first() if str(pk).isdigit() else None)
+                 .first() if str(pk).isdecimal() else None)
         if order is None:
             raise Http404
         return order

@@ -122,7 +122,7 @@ def resolve(rule: dict, *, requester: Any, department: Department, form: dict) -
         wanted = ", ".join(n for n in names if n) or "nobody"
         return Resolution(_users(_as_employees(users)), f"{wanted}: no active account")
     if kind == "field":
-        ids = [v for v in _field_value(form, rule.get("field", "")) if str(v).isdigit()]
+        ids = [v for v in _field_value(form, rule.get("field", "")) if str(v).isdecimal()]
         users = resolvers.logins(ids=list(dict.fromkeys(int(v) for v in ids)))
         order: dict[str, int] = {}
         for i, v in enumerate(ids):
@@ -134,7 +134,7 @@ def resolve(rule: dict, *, requester: Any, department: Department, form: dict) -
         dept = department
         if rule.get("field"):
             ids = _field_value(form, rule["field"])
-            dept = Department.objects.filter(pk__in=[i for i in ids if str(i).isdigit()]).first()
+            dept = Department.objects.filter(pk__in=[i for i in ids if str(i).isdecimal()]).first()
             if dept is None:
                 return Resolution([], "the form names no department")
         head, reason = _head_of(dept, requester_emp)
@@ -204,7 +204,7 @@ def _heads_of_departments(rule: dict, requester_emp: Employee | None, department
         return Resolution([], "no department " + ", ".join(repr(c) for c in unknown))
     depts = [department if c == "requester" else named[c] for c in codes]
     if rule.get("field"):
-        ids = [int(i) for i in _field_value(form, rule["field"]) if str(i).isdigit()]
+        ids = [int(i) for i in _field_value(form, rule["field"]) if str(i).isdecimal()]
         found = Department.objects.in_bulk(ids)
         depts += [found[i] for i in ids if i in found]
     if not depts:

@@ -438,7 +438,7 @@ def _ids(spec: dict, raw: Any, *, always_list: bool = False) -> int | list[int]:
         raise _Invalid(_("choose from the list."))
     out: list[int] = []
     for item in items:
-        if isinstance(item, bool) or not (isinstance(item, int) or (isinstance(item, str) and item.strip().isdigit())):
+        if isinstance(item, bool) or not (isinstance(item, int) or (isinstance(item, str) and item.strip().isdecimal())):
             raise _Invalid(_("choose from the list."))
         number = int(item)
         if not 0 < number < 2**63:
@@ -669,7 +669,7 @@ class TableWidget(forms.Widget):
             if not key.startswith(prefix):
                 continue
             parts = key[len(prefix):].split("__")
-            if len(parts) not in (2, 3) or not parts[0].isdigit() or len(parts[0]) > 4 or parts[1] not in kinds:
+            if len(parts) not in (2, 3) or not parts[0].isdecimal() or len(parts[0]) > 4 or parts[1] not in kinds:
                 continue
             row, column = rows.setdefault(int(parts[0]), {}), kinds[parts[1]]
             if len(parts) == 3:  # one end of a date range: <key>__0 / <key>__1
@@ -979,7 +979,7 @@ def _names_for(fields: list[dict], values: dict) -> dict[str, dict[int, str]]:
     def add(kind: str, value: Any) -> None:
         if kind in ids:
             for v in value if isinstance(value, list) else [value]:
-                if isinstance(v, int | str) and not isinstance(v, bool) and str(v).isdigit() and len(str(v)) < 19:
+                if isinstance(v, int | str) and not isinstance(v, bool) and str(v).isdecimal() and len(str(v)) < 19:
                     ids[kind].add(int(v))
 
     for spec in fields:
@@ -1021,7 +1021,7 @@ def _show(spec: dict, value: Any, names: dict[str, dict[int, str]]) -> str:
         if kind in names:
             items = value if isinstance(value, list) else [value]
             return "、".join(
-                names[kind].get(int(v), str(v)) if str(v).isdigit() and len(str(v)) < 19 else str(v) for v in items)
+                names[kind].get(int(v), str(v)) if str(v).isdecimal() and len(str(v)) < 19 else str(v) for v in items)
         if isinstance(value, list | dict):
             return ", ".join(str(v) for v in (value if isinstance(value, list) else value.values()))
         return str(value)

@@ -117,7 +117,7 @@ class Outcome:
 def bound_pk(instance: Any) -> int | None:
     """The primary key of the record an approval is bound to (None when it is bound to nothing)."""
     object_id = str(getattr(instance, "object_id", "") or "")
-    return int(object_id) if object_id.isdigit() else None
+    return int(object_id) if object_id.isdecimal() else None
 
 
 def bound_record(instance: Any, user: Any) -> Any:

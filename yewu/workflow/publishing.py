@@ -150,7 +150,7 @@ def submit_for_review(version: ProcessVersion, *, actor: Any, form: dict | None 
 
 
 def _bound_version(instance: ProcessInstance) -> ProcessVersion | None:
-    if instance.content_type_id != _version_type().pk or not instance.object_id.isdigit():
+    if instance.content_type_id != _version_type().pk or not instance.object_id.isdecimal():
         return None  # a P21 approval started by hand, not bound to a version
     return (ProcessVersion.objects.select_for_update().select_related("definition")
             .filter(pk=int(instance.object_id)).first())

@@ -114,7 +114,7 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
 def batch_approve(request: HttpRequest) -> HttpResponse:
     """Approve several to-dos with one comment; each goes through approve_task on its own, and
     every refusal is reported with its approval's number."""
-    ids = [int(i) for i in request.POST.getlist("task") if i.isdigit() and len(i) < 19][:BATCH_LIMIT]
+    ids = [int(i) for i in request.POST.getlist("task") if i.isdecimal() and len(i) < 19][:BATCH_LIMIT]
     comment = (request.POST.get("comment") or "").strip()[:2000]
     if not ids:
         messages.error(request, _("Select the approvals to approve."))

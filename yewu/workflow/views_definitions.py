@@ -670,7 +670,7 @@ class VersionMigrateView(ScopedMixin, View):
         if target is None:
             messages.error(request, _t("There is no newer published version to move to."))
             return redirect(version.get_absolute_url())
-        chosen = None if request.POST.get("all") else [i for i in request.POST.getlist("instance") if i.isdigit()]
+        chosen = None if request.POST.get("all") else [i for i in request.POST.getlist("instance") if i.isdecimal()]
         if chosen == []:
             messages.error(request, _t("Choose the approvals to move, or move all."))
             return redirect(reverse("processes:version_migrate", args=[version.pk]) + f"?to={target.pk}")

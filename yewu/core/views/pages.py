@@ -62,7 +62,7 @@ def notifications(request):
 @login_required
 @require_POST
 def notifications_read(request):
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdecimal()] or None
     services.mark_read(request.user, ids)
     target = request.POST.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

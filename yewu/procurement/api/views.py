@@ -87,7 +87,7 @@ class RequisitionViewSet(_ActionScopes, *_READ, ScopedViewSet):
         """The quotations of the requisition compared: lines × suppliers, lowest valid prices marked."""
         round_param = str(request.query_params.get("round", ""))
         result = comparison.compare(self.get_object(), Quotation.objects.restrict(request.user, "view"),
-                                    round_no=int(round_param) if round_param.isdigit() else None)
+                                    round_no=int(round_param) if round_param.isdecimal() else None)
         return Response(s.ComparisonSerializer(result).data)
 
 

@@ -72,7 +72,7 @@ def test_user_rule_skips_unknown_inactive_and_resigned_people(company, org):
 
 
 def test_field_rule_takes_the_people_the_requester_chose_on_the_form(company, org):
-    form = {"approvers": [org.eve.user.pk, str(company.dave.user.pk), "x", None], "reviewer": org.gm.user.pk}
+    form = {"approvers": [org.eve.user.pk, str(company.dave.user.pk), "x", "²", None], "reviewer": org.gm.user.pk}
     assert names({"type": "field", "field": "approvers"}, company, form=form)[0] == ["eve", "dave"]
     assert names({"type": "field", "field": "reviewer"}, company, form=form)[0] == ["gm"]
     users, reason = names({"type": "field", "field": "missing"}, company, form=form)

@@ -471,3 +471,10 @@ def test_clean_refuses_garbage_with_a_form_error_only(people, data):
     else:
         assert json.loads(json.dumps(values)) == values
     assert isinstance(fs.display(SCHEMA, data), list)
+
+
+def test_digits_that_are_not_decimal_are_refused_not_crashed_on(people):
+    """'²' counts as a digit for str.isdigit() but int() refuses it (hypothesis found it)."""
+    with pytest.raises(FormError):
+        fs.clean(SCHEMA, {"approver": "²", "dept": "²"}, user=people[0])
+    assert isinstance(fs.display(SCHEMA, {"approver": "²", "dept": ["³"]}), list)
