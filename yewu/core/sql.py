@@ -343,15 +343,19 @@ class Table:
 
 
 def _sqlite_datetime(value: Any, expression: Any, connection: Any) -> Any:
-    """Django's SQLite converter of DateTimeField values (with USE_TZ), minus its calls: the text
-    read as an ISO datetime in the connection's time zone unless it names its own."""
-    if type(value) is not str:
-        return value if value is None else connection.ops.convert_datetimefield_value(value, expression, connection)
-    try:
-        parsed = datetime.datetime.fromisoformat(value)
-    except ValueError:
+    """Django's SQLite converter of DateTimeField values (with USE_TZ), minus its calls: a naive
+    datetime (the driver parses columns declared `datetime`) or ISO text is taken in the
+    connection's time zone, unless it names its own."""
+    if value is None:
+        return None
+    if type(value) is str:
+        try:
+            value = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return connection.ops.convert_datetimefield_value(value, expression, connection)
+    if type(value) is not datetime.datetime:
         return connection.ops.convert_datetimefield_value(value, expression, connection)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=connection.timezone)
+    return value if value.tzinfo is not None else value.replace(tzinfo=connection.timezone)
 
 
 def _db() -> Any:

@@ -312,3 +312,19 @@ def test_datetimes_are_written_and_read_as_the_orm_writes_and_reads_them():
         assert (mine.created_at, mine.read_at) == (orm.created_at, orm.read_at)
         assert (mine.created_at.tzinfo, mine.created_at.utcoffset()) == (orm.created_at.tzinfo, datetime.timedelta(0))
     assert sorted(n.created_at for n in read.values()) == sorted(moments)
+
+
+def test_the_sqlite_datetime_converter_is_djangos():
+    from django.db import connection
+
+    from yewu.core.sql import _sqlite_datetime
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's converter")
+    column = Notification._meta.get_field("created_at").get_col("t")
+    values = [None, "2026-12-02 08:30:15.123456", "2026-12-02T08:30:15+08:00", datetime.datetime(2026, 12, 2, 8, 30),
+              datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)]
+    for value in values:
+        mine = _sqlite_datetime(value, column, connection)
+        django_s = connection.ops.convert_datetimefield_value(value, column, connection)
+        assert (mine, getattr(mine, "tzinfo", None)) == (django_s, getattr(django_s, "tzinfo", None))
