@@ -48,7 +48,6 @@ class Table:
         self._cols: dict[str, str] = {}
         self._readers: dict[Any, list] = {}
         self._kinds: list | None = None
-        self._build_plan: tuple | None = None
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -169,18 +168,12 @@ class Table:
         `Model.__init__` when the model allows (see `reader`): a step writes a task row, a
         notification and audit events, and the ORM's per-field setattr cost about as much as
         writing the row."""
-        plan = self._build_plan
-        if plan is None:
-            plan = self._build_plan = (
-                self._plain_init(), {f.name: f for f in self.meta.concrete_fields if f.is_relation}
-            )
-        plain, related = plan
         model = self.model
-        if not plain:
+        if not self._builds_plainly:
             return model(**values)
-        obj = model.__new__(model)
-        state = obj._state = ModelState()
-        d = obj.__dict__
+        related = self._relations
+        obj = _bare(model)
+        state, d = obj._state, obj.__dict__
         for name, value in values.items():
             field = related.get(name)
             if field is not None:  # as the forward descriptor sets it: the key, and the object cached
@@ -238,13 +231,21 @@ class Table:
                     values[i] = value
             if not plain:
                 return model.from_db(DEFAULT_DB_ALIAS, names, values)
-            obj = model.__new__(model)
-            state = obj._state = ModelState()
-            state.adding, state.db = False, DEFAULT_DB_ALIAS
+            obj = _bare(model)
+            obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
             obj.__dict__.update(zip(names, values, strict=True))
             return obj
 
         return read
+
+    @functools.cached_property
+    def _builds_plainly(self) -> bool:
+        return self._plain_init()
+
+    @functools.cached_property
+    def _relations(self) -> dict[str, models.Field]:
+        """The relation fields by name (`recipient`), for `build`."""
+        return {f.name: f for f in self.meta.concrete_fields if f.is_relation}
 
     def _plain_init(self) -> bool:
         model = self.model
@@ -340,6 +341,13 @@ class Table:
         if quoted is None:
             quoted = self._cols[name] = _db().ops.quote_name(self.fields[name].column)
         return quoted
+
+
+def _bare(model: type[models.Model]) -> models.Model:
+    """An instance of `model` with a fresh state and no field set, without `Model.__init__`."""
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    return obj
 
 
 def _sqlite_datetime(value: Any, expression: Any, connection: Any) -> Any:
